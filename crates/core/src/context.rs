@@ -1,0 +1,168 @@
+//! The [`Context`] trait — what Rust developers implement — and the per-session [`Frame`] it works on.
+//!
+//! API boundary: a context is an immutable definition shared by every session (`Send + Sync`); all
+//! per-session state lives in its [`Frame`], which is serialized into the session snapshot. This is what lets
+//! one compiled bot serve 100,000 sessions and lets a session resume after a restart.
+
+use crate::event::Event;
+use crate::policy::DigressionPolicy;
+use crate::understanding::Understanding;
+use crate::value::{Data, SlotValue};
+use serde::{Deserialize, Serialize};
+
+/// A state change of one context, as passed to [`Context::on_state_change`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateTransition {
+    /// The state left.
+    pub from: String,
+    /// The state entered.
+    pub to: String,
+}
+
+/// One context's live state inside a session: which context, which state, its data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Frame {
+    /// Registered name of the context (`booking`).
+    pub context: String,
+    /// Current named state (`COLLECTING_INFO`).
+    pub state: String,
+    /// Slot values and any other data the context keeps.
+    #[serde(default)]
+    pub data: Data,
+    /// Consecutive inputs the context could not use (drives re-prompts and give-up).
+    #[serde(default)]
+    pub attempts: u32,
+    /// Transitions made during the current call, drained by the engine (never persisted).
+    #[serde(skip)]
+    pending: Vec<StateTransition>,
+}
+
+impl Frame {
+    /// A fresh frame for `context` in `state`.
+    pub fn new(context: impl Into<String>, state: impl Into<String>) -> Self {
+        Frame {
+            context: context.into(),
+            state: state.into(),
+            data: Data::new(),
+            attempts: 0,
+            pending: Vec::new(),
+        }
+    }
+
+    /// Moves to `to`; the engine then calls [`Context::on_state_change`] and records the transition.
+    /// Moving to the current state is a no-op.
+    pub fn transition_to(&mut self, to: &str) {
+        if self.state != to {
+            let from = std::mem::replace(&mut self.state, to.to_owned());
+            self.pending.push(StateTransition {
+                from,
+                to: to.to_owned(),
+            });
+        }
+    }
+
+    /// Takes the transitions made since the last call.
+    pub fn take_transitions(&mut self) -> Vec<StateTransition> {
+        std::mem::take(&mut self.pending)
+    }
+
+    /// Reads a value.
+    pub fn get(&self, key: &str) -> Option<&SlotValue> {
+        self.data.get(key)
+    }
+
+    /// Sets a value.
+    pub fn set(&mut self, key: impl Into<String>, value: impl Into<SlotValue>) {
+        self.data.insert(key.into(), value.into());
+    }
+}
+
+/// One user message as a context sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct UserInput<'a> {
+    /// The text as received.
+    pub text: &'a str,
+    /// What the recognizer found in it.
+    pub understanding: &'a Understanding,
+}
+
+/// What a context did with an input or event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Still in progress: stays on top of the stack.
+    Continue,
+    /// Finished successfully: popped; the interrupted context resumes.
+    Complete,
+    /// Gave up or was abandoned: popped like `Complete`, recorded as cancelled.
+    Cancel,
+}
+
+/// Whether a context handled an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventOutcome {
+    /// Not for this context: offer it to the next one down the stack.
+    Ignored,
+    /// Handled; the context goes on.
+    Handled(Outcome),
+}
+
+/// Messages a context wants to send in this turn.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Output {
+    messages: Vec<String>,
+}
+
+impl Output {
+    /// Sends one message.
+    pub fn say(&mut self, text: impl Into<String>) {
+        let text = text.into();
+        if !text.is_empty() {
+            self.messages.push(text);
+        }
+    }
+
+    /// The messages so far.
+    pub fn messages(&self) -> &[String] {
+        &self.messages
+    }
+
+    /// Takes the messages.
+    pub fn into_messages(self) -> Vec<String> {
+        self.messages
+    }
+}
+
+/// A unit of conversation (a booking flow, a weather question) with named states and serializable data.
+///
+/// Implement it in Rust and register it with [`crate::ContextRegistry::register_context`], or let
+/// `colloquy-flow` compile one from TOML. Methods other than [`Context::process_input`] have defaults.
+pub trait Context: Send + Sync + 'static {
+    /// The user-facing name used in "Back to your {title}: …".
+    fn title(&self) -> &str;
+
+    /// The state a fresh frame starts in.
+    fn initial_state(&self) -> &str {
+        "INIT"
+    }
+
+    /// Handles one user message. The first message a context sees is the one that triggered it.
+    fn process_input(&self, frame: &mut Frame, input: &UserInput<'_>, out: &mut Output) -> Outcome;
+
+    /// Handles an event (a price change, a reminder). Default: not interested.
+    fn handle_event(&self, _frame: &mut Frame, _event: &Event, _out: &mut Output) -> EventOutcome {
+        EventOutcome::Ignored
+    }
+
+    /// Called after each state change made through [`Frame::transition_to`].
+    fn on_state_change(&self, _frame: &mut Frame, _change: &StateTransition, _out: &mut Output) {}
+
+    /// The question the context is waiting on, re-asked when it resumes after a digression.
+    fn open_question(&self, _frame: &Frame) -> Option<String> {
+        None
+    }
+
+    /// Digression rules in the frame's current state.
+    fn policy(&self, _frame: &Frame) -> DigressionPolicy {
+        DigressionPolicy::default()
+    }
+}
