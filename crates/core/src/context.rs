@@ -32,6 +32,9 @@ pub struct Frame {
     /// Consecutive inputs the context could not use (drives re-prompts and give-up).
     #[serde(default)]
     pub attempts: u32,
+    /// User messages this frame has handled; 0 while handling the message that started it.
+    #[serde(default)]
+    pub inputs: u32,
     /// Transitions made during the current call, drained by the engine (never persisted).
     #[serde(skip)]
     pending: Vec<StateTransition>,
@@ -45,6 +48,7 @@ impl Frame {
             state: state.into(),
             data: Data::new(),
             attempts: 0,
+            inputs: 0,
             pending: Vec::new(),
         }
     }

@@ -260,6 +260,7 @@ impl Engine {
         };
         let mut out = Output::default();
         let outcome = ctx.process_input(frame, input, &mut out);
+        frame.inputs = frame.inputs.saturating_add(1);
         rec.output(out);
         self.follow_transitions(ctx.as_ref(), frame, rec);
         if outcome != Outcome::Continue {

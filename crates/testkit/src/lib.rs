@@ -1,1 +1,12 @@
-//! placeholder
+//! Helpers for tests across the workspace.
+//!
+//! Modules:
+//! - [`transcript`]: [`check_transcript`] runs a scripted conversation (`user:` / `bot:` / `event:` /
+//!   `stack:` lines) against a bot in-process and fails with a readable diff.
+//! - [`bots`]: loads the shipped example bots from `config/`.
+
+pub mod bots;
+pub mod transcript;
+
+pub use bots::{example_path, flight_bot};
+pub use transcript::{check_transcript, check_transcript_in};

@@ -1,0 +1,353 @@
+//! The bot file format. Every struct rejects unknown keys, so a typo is an error, not a silent default.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// A whole bot file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BotFile {
+    /// Bot-wide settings and texts.
+    pub bot: BotSection,
+    /// Words that act everywhere: cancel, restart, help.
+    #[serde(default)]
+    pub commands: CommandsSection,
+    /// Closed-list entities (cities), by name.
+    #[serde(default)]
+    pub entities: BTreeMap<String, ListEntityDef>,
+    /// Intents, by name: how a message is recognized.
+    #[serde(default)]
+    pub intents: BTreeMap<String, IntentDef>,
+    /// Lookup tables for templates (`{weather[city]}`), by name.
+    #[serde(default)]
+    pub tables: BTreeMap<String, BTreeMap<String, String>>,
+    /// Bot-level replies to events that no active context handles, by event type.
+    #[serde(default)]
+    pub events: BTreeMap<String, EventReplyDef>,
+    /// Conversation contexts (flows), by name.
+    #[serde(default)]
+    pub contexts: BTreeMap<String, ContextDef>,
+    /// Runtime settings (sessions, mailboxes). Read by the runtime; kept raw here.
+    #[serde(default)]
+    pub runtime: Option<toml::Table>,
+    /// Storage settings (backend, data dir, durability). Read by the CLI; kept raw here.
+    #[serde(default)]
+    pub storage: Option<toml::Table>,
+    /// Channel settings by channel name (`websocket`). Each adapter reads its own table.
+    #[serde(default)]
+    pub channels: BTreeMap<String, toml::Table>,
+}
+
+/// `[bot]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BotSection {
+    /// Bot name; part of every session key, so renaming a bot starts fresh sessions.
+    pub name: String,
+    /// One line describing the bot (shown by `colloquy check`).
+    #[serde(default)]
+    pub description: String,
+    /// Maximum number of stacked contexts (digressions inside digressions). Default 4.
+    #[serde(default = "default_max_depth")]
+    pub max_depth: usize,
+    /// Minimum intent confidence (0..1) to act on an intent. Default 0.5.
+    #[serde(default = "default_threshold")]
+    pub intent_threshold: f32,
+    /// History entries kept in each session's snapshot. Default 50.
+    #[serde(default = "default_history")]
+    pub history_limit: usize,
+    /// Said when no context can handle a message.
+    pub fallback: String,
+    /// Said for the help command.
+    pub help: String,
+    /// Said when an interrupted context resumes; `{title}` and `{question}` are filled in.
+    #[serde(default = "default_resume")]
+    pub resume: String,
+    /// Said when the user cancels a context; `{title}`.
+    #[serde(default = "default_cancelled")]
+    pub cancelled: String,
+    /// Said for cancel when nothing is active.
+    #[serde(default = "default_nothing")]
+    pub nothing_to_cancel: String,
+    /// Said for restart.
+    #[serde(default = "default_restarted")]
+    pub restarted: String,
+}
+
+fn default_max_depth() -> usize {
+    colloquy_core::ContextStack::DEFAULT_MAX_DEPTH
+}
+fn default_threshold() -> f32 {
+    0.5
+}
+fn default_history() -> usize {
+    colloquy_core::History::DEFAULT_LIMIT
+}
+fn default_resume() -> String {
+    "Back to your {title}: {question}".into()
+}
+fn default_cancelled() -> String {
+    "Okay, I've stopped the {title}.".into()
+}
+fn default_nothing() -> String {
+    "There is nothing to cancel.".into()
+}
+fn default_restarted() -> String {
+    "Okay, let's start over.".into()
+}
+
+/// `[commands]`: whole utterances (case and surrounding punctuation ignored) that trigger a global command.
+/// `/cancel`, `/restart`, `/help` and `/start` (restart) always work.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommandsSection {
+    /// Abandon the active context; the interrupted one resumes.
+    #[serde(default)]
+    pub cancel: Vec<String>,
+    /// Abandon everything and start afresh.
+    #[serde(default)]
+    pub restart: Vec<String>,
+    /// Say what the bot can do.
+    #[serde(default)]
+    pub help: Vec<String>,
+}
+
+/// `[entities.NAME]`: a closed list of values.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListEntityDef {
+    /// The canonical values.
+    pub values: Vec<String>,
+    /// Other spellings, by canonical value (`Dubai = ["DXB"]`).
+    #[serde(default)]
+    pub synonyms: BTreeMap<String, Vec<String>>,
+    /// Roles and the words that introduce them (`from = ["from", "leaving"]`).
+    #[serde(default)]
+    pub roles: BTreeMap<String, Vec<String>>,
+}
+
+/// `[intents.NAME]`: how an intent is recognized.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntentDef {
+    /// Regular expressions, case-insensitive; a match gives full confidence.
+    #[serde(default)]
+    pub patterns: Vec<String>,
+    /// Example utterances; the closest one by word overlap gives the confidence.
+    #[serde(default)]
+    pub examples: Vec<String>,
+}
+
+/// `[events.TYPE]`: a bot-level reply to an event.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventReplyDef {
+    /// Reply template; event data fields are available (`{new_price}`).
+    pub say: String,
+}
+
+/// `[contexts.NAME]`: one flow.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContextDef {
+    /// User-facing name ("Back to your {title}"). Defaults to the context's name.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Intents that start this context (or digress into it).
+    #[serde(default)]
+    pub triggers: Vec<String>,
+    /// The state a new frame starts in. Its entry texts are not said: the triggering message is handled there.
+    pub initial: String,
+    /// Invalid answers in a row before giving up. Default 3.
+    #[serde(default = "default_attempts")]
+    pub max_attempts: u32,
+    /// Said when the user gives `max_attempts` invalid answers; the context is then cancelled.
+    #[serde(default = "default_give_up")]
+    pub give_up: String,
+    /// Digression policy of this context.
+    #[serde(default)]
+    pub digressions: DigressionDef,
+    /// Slots (typed values to collect), by name.
+    #[serde(default)]
+    pub slots: BTreeMap<String, SlotDef>,
+    /// States, by name.
+    pub states: BTreeMap<String, StateDef>,
+    /// Reactions to events while this context is on the stack, by event type.
+    #[serde(default)]
+    pub on_event: BTreeMap<String, EventHandlerDef>,
+}
+
+fn default_attempts() -> u32 {
+    3
+}
+fn default_give_up() -> String {
+    "Sorry, I still didn't get that. Let's leave it for now.".into()
+}
+
+/// `digressions = { … }`
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DigressionDef {
+    /// Other contexts may be interrupted to start this one. Default true.
+    #[serde(default = "yes")]
+    pub allow_into: bool,
+    /// The user may digress away from this context (states can override). Default true.
+    #[serde(default = "yes")]
+    pub allow_away: bool,
+    /// When this context completes after interrupting another, the other resumes. Default true.
+    #[serde(default = "yes")]
+    pub returns: bool,
+}
+
+impl Default for DigressionDef {
+    fn default() -> Self {
+        DigressionDef {
+            allow_into: true,
+            allow_away: true,
+            returns: true,
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The type of a slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SlotType {
+    /// Any text: the whole answer when this slot is asked.
+    Text,
+    /// A value of a list entity (`entity = "city"`).
+    List,
+    /// A number.
+    Number,
+    /// Yes or no.
+    YesNo,
+}
+
+/// `[contexts.NAME.slots.SLOT]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlotDef {
+    /// The slot's type.
+    #[serde(rename = "type")]
+    pub kind: SlotType,
+    /// For `list`: the entity name.
+    #[serde(default)]
+    pub entity: Option<String>,
+    /// Only fill from entities with this role (`from`), unless this slot is the one being asked.
+    #[serde(default)]
+    pub role: Option<String>,
+    /// Asked when the slot is the first one missing.
+    pub prompt: String,
+    /// Asked after an answer that fills nothing. Defaults to `prompt`.
+    #[serde(default)]
+    pub reprompt: Option<String>,
+    /// Asked when resuming after a digression. Defaults to `prompt`.
+    #[serde(default)]
+    pub question: Option<String>,
+}
+
+/// `[contexts.NAME.states.STATE]`: what happens in one state. Texts are templates over the slots.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateDef {
+    /// Said on entering the state.
+    #[serde(default)]
+    pub say: Option<String>,
+    /// The state's question: said on entry after `say`, re-asked on resume.
+    #[serde(default)]
+    pub prompt: Option<String>,
+    /// Said after an input the state cannot use. Defaults to `prompt`.
+    #[serde(default)]
+    pub reprompt: Option<String>,
+    /// Slots to collect in this state, in order.
+    #[serde(default)]
+    pub collect: Vec<String>,
+    /// Where to go when every slot in `collect` is filled.
+    #[serde(default)]
+    pub on_filled: Option<TransitionDef>,
+    /// Where to go on a yes.
+    #[serde(default)]
+    pub on_yes: Option<TransitionDef>,
+    /// Where to go on a no.
+    #[serde(default)]
+    pub on_no: Option<TransitionDef>,
+    /// Where to go on any other input.
+    #[serde(default)]
+    pub on_input: Option<TransitionDef>,
+    /// Entering this state ends the context.
+    #[serde(default)]
+    pub end: Option<EndKind>,
+    /// Overrides the context's `allow_away` in this state (false: no digressions while here).
+    #[serde(default)]
+    pub allow_digressions: Option<bool>,
+}
+
+/// How a context ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndKind {
+    /// Finished successfully.
+    Complete,
+    /// Abandoned.
+    Cancel,
+}
+
+/// A transition: a state name, or a table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum TransitionDef {
+    /// Go to this state.
+    To(String),
+    /// Do more.
+    Full(TransitionTable),
+}
+
+/// `{ to = "STATE", say = "...", clear = true, end = "complete" }`
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionTable {
+    /// State to enter.
+    #[serde(default)]
+    pub to: Option<String>,
+    /// Said before entering.
+    #[serde(default)]
+    pub say: Option<String>,
+    /// Forget every slot value.
+    #[serde(default)]
+    pub clear: bool,
+    /// End the context instead of entering a state.
+    #[serde(default)]
+    pub end: Option<EndKind>,
+}
+
+impl TransitionDef {
+    /// The table form of this transition.
+    pub fn table(&self) -> TransitionTable {
+        match self {
+            TransitionDef::To(s) => TransitionTable {
+                to: Some(s.clone()),
+                ..Default::default()
+            },
+            TransitionDef::Full(t) => t.clone(),
+        }
+    }
+}
+
+/// `[contexts.NAME.on_event.TYPE]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventHandlerDef {
+    /// Reply; event data and slots are available.
+    #[serde(default)]
+    pub say: Option<String>,
+    /// Slots to set from templates (`price = "{new_price}"`).
+    #[serde(default)]
+    pub set: BTreeMap<String, String>,
+    /// State to enter.
+    #[serde(default)]
+    pub to: Option<String>,
+}

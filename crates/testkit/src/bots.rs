@@ -1,0 +1,19 @@
+//! The example bots shipped in `config/`, loaded the way the server loads them.
+
+use colloquy_flow::Bot;
+use std::path::PathBuf;
+
+/// Path of a file in the repository's `config/` folder.
+pub fn example_path(file: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../config")
+        .join(file)
+}
+
+/// The flight bot from `config/flight-bot.toml`. Panics with the diagnostics if it does not load.
+pub fn flight_bot() -> Bot {
+    match colloquy_flow::load_file(&example_path("flight-bot.toml")) {
+        Ok((_, bot)) => bot,
+        Err(d) => panic!("config/flight-bot.toml does not load:\n{d}"),
+    }
+}
