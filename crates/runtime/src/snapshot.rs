@@ -1,0 +1,141 @@
+//! The stored form of a session. JSON with a schema number: readable with any tool, and evolvable
+//! (new fields get serde defaults; an incompatible change bumps [`SNAPSHOT_SCHEMA`] and adds a migration).
+
+use colloquy_channel::SessionKey;
+use colloquy_core::Session;
+use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
+
+/// Current schema number.
+pub const SNAPSHOT_SCHEMA: u32 = 1;
+
+/// One session as committed after each turn.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// Format version of this record.
+    pub schema: u32,
+    /// Where the session lives (for proactive messages after a restart).
+    pub key: SessionKey,
+    /// Context stack and history tail.
+    pub session: Session,
+    /// Recently processed platform message ids (oldest first), to drop redeliveries.
+    #[serde(default)]
+    pub seen: VecDeque<String>,
+    /// The last turn's replies and the message id they answer: replayed for a redelivered message.
+    #[serde(default)]
+    pub outbox: Outbox,
+    /// Turns committed so far.
+    #[serde(default)]
+    pub turns: u64,
+    /// Unix milliseconds of the last commit.
+    #[serde(default)]
+    pub updated_ms: u64,
+}
+
+/// The replies of the latest turn.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outbox {
+    /// Message id the replies answer, if the inbound had one.
+    pub reply_to: Option<String>,
+    /// Reply texts.
+    pub messages: Vec<String>,
+}
+
+/// A snapshot that cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    /// Not JSON of the expected shape.
+    #[error("snapshot is not readable: {0}")]
+    Malformed(#[from] serde_json::Error),
+    /// Written by a newer colloquy.
+    #[error(
+        "snapshot schema {found} is newer than this server understands ({SNAPSHOT_SCHEMA}); upgrade colloquy"
+    )]
+    UnsupportedSchema {
+        /// Schema found.
+        found: u32,
+    },
+}
+
+impl Snapshot {
+    /// A new, empty session.
+    pub fn new(key: SessionKey) -> Self {
+        Snapshot {
+            schema: SNAPSHOT_SCHEMA,
+            key,
+            session: Session::default(),
+            seen: VecDeque::new(),
+            outbox: Outbox::default(),
+            turns: 0,
+            updated_ms: 0,
+        }
+    }
+
+    /// Serializes.
+    pub fn encode(&self) -> Vec<u8> {
+        // Serializing plain data with string keys cannot fail.
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    /// Parses and checks the schema.
+    pub fn decode(bytes: &[u8]) -> Result<Self, SnapshotError> {
+        #[derive(Deserialize)]
+        struct Header {
+            schema: u32,
+        }
+        let header: Header = serde_json::from_slice(bytes)?;
+        if header.schema != SNAPSHOT_SCHEMA {
+            return Err(SnapshotError::UnsupportedSchema {
+                found: header.schema,
+            });
+        }
+        Ok(serde_json::from_slice(bytes)?)
+    }
+
+    /// Remembers `id` as processed, keeping at most `window` ids.
+    pub fn mark_seen(&mut self, id: &str, window: usize) {
+        if window == 0 {
+            return;
+        }
+        while self.seen.len() >= window {
+            self.seen.pop_front();
+        }
+        self.seen.push_back(id.to_owned());
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn key() -> SessionKey {
+        SessionKey {
+            bot: "b".into(),
+            channel: "c".into(),
+            conversation: "x".into(),
+            user: "u".into(),
+        }
+    }
+
+    #[test]
+    fn round_trips_and_rejects_garbage_and_future_schemas() {
+        let mut s = Snapshot::new(key());
+        s.mark_seen("m1", 2);
+        s.mark_seen("m2", 2);
+        s.mark_seen("m3", 2);
+        assert_eq!(s.seen, ["m2", "m3"]);
+        assert_eq!(Snapshot::decode(&s.encode()).unwrap(), s);
+        assert!(matches!(
+            Snapshot::decode(b"\xff\x00garbage"),
+            Err(SnapshotError::Malformed(_))
+        ));
+        let future = String::from_utf8(s.encode())
+            .unwrap()
+            .replace("\"schema\":1", "\"schema\":99");
+        assert!(matches!(
+            Snapshot::decode(future.as_bytes()),
+            Err(SnapshotError::UnsupportedSchema { found: 99 })
+        ));
+    }
+}

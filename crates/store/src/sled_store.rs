@@ -1,0 +1,262 @@
+//! [`SledStore`]: the embedded on-disk backend. Everything lives in one sled tree, keys tagged by kind
+//! (details in the private `keys` and `record` modules):
+//!
+//! - `s` + id → format byte, version (u64 BE), snapshot; ids sort in byte order, so `scan` is a range read.
+//! - `h` + id → next transcript seq; `t` + len(id) (u64 BE) + id + seq (u64 BE) → one transcript entry.
+//! - `q` + len(id) + id + millis + unique id → a quarantined record with its reason; `m` + key → meta value.
+//!
+//! Each `put`, `delete` and `quarantine` is one sled transaction, so it is atomic and isolated.
+
+mod keys;
+mod record;
+#[cfg(test)]
+mod tests;
+
+use std::ops::Bound;
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
+
+use crate::{Commit, SessionStore, StoreError, Stored};
+
+/// Name of the sled tree holding everything; the suffix is the layout version.
+const TREE: &[u8] = b"colloquy-store-v1";
+
+/// A [`SessionStore`] in a sled database on disk.
+///
+/// A `put` costs O(size of its commit): it reads two keys and writes the record, the new entries and the
+/// transcript head. sled 0.34.7 makes data durable with `pwrite` + `sync_file_range` (not `fsync`): after
+/// [`SessionStore::flush`] writes survive a process kill, not necessarily a power loss.
+#[derive(Debug, Clone)]
+pub struct SledStore {
+    /// The database (flushes, id generation, recovery flag).
+    db: sled::Db,
+    /// The tree with all keys.
+    tree: sled::Tree,
+}
+
+/// A transaction body's error: ours (aborts) or sled's (retried or reported).
+type TxError = ConflictableTransactionError<StoreError>;
+
+impl SledStore {
+    /// Opens (creating) a store in `dir`. `flush_every_ms`: None disables sled's background flush (per-turn
+    /// durability calls flush()), Some(ms) sets it.
+    pub fn open(dir: &Path, flush_every_ms: Option<u64>) -> Result<Self, StoreError> {
+        let open_error = |source| StoreError::Open {
+            path: dir.to_path_buf(),
+            source,
+        };
+        let db = sled::Config::new()
+            .path(dir)
+            .flush_every_ms(flush_every_ms)
+            .open()
+            .map_err(open_error)?;
+        let tree = db.open_tree(TREE).map_err(open_error)?;
+        Ok(Self { db, tree })
+    }
+
+    /// True if sled recovered the database after an unclean shutdown.
+    ///
+    /// Precisely (sled 0.34.7 `Db::was_recovered`): true whenever `open` found an existing database in the
+    /// directory and recovered it from its log, after a clean drop as well as after a crash; false if it
+    /// created a new one. sled does not tell the two kinds of previous shutdown apart.
+    pub fn was_recovered(&self) -> bool {
+        self.db.was_recovered()
+    }
+
+    /// The tree, for tests that write bytes behind the store's back.
+    #[cfg(test)]
+    fn tree(&self) -> &sled::Tree {
+        &self.tree
+    }
+
+    /// Runs `body` as one transaction on the tree, turning its errors into [`StoreError`].
+    fn transact<T>(
+        &self,
+        body: impl Fn(&TransactionalTree) -> Result<T, TxError>,
+    ) -> Result<T, StoreError> {
+        self.tree.transaction(body).map_err(|error| match error {
+            TransactionError::Abort(error) => error,
+            TransactionError::Storage(error) => error.into(),
+        })
+    }
+}
+
+/// The stored version of `session` inside a transaction (0 = absent), or a conflict if it is not `expected`.
+fn check_version(
+    tx: &TransactionalTree,
+    session: &str,
+    key: &[u8],
+    expected: u64,
+) -> Result<(), TxError> {
+    let actual = match tx.get(key)? {
+        None => 0,
+        Some(value) => record::version(session, &value).map_err(TxError::Abort)?,
+    };
+    if actual == expected {
+        Ok(())
+    } else {
+        Err(TxError::Abort(StoreError::VersionConflict {
+            session: session.to_owned(),
+            expected,
+            actual,
+        }))
+    }
+}
+
+/// The next transcript sequence number of `session` inside a transaction.
+fn next_seq(tx: &TransactionalTree, session: &str, head_key: &[u8]) -> Result<u64, TxError> {
+    match tx.get(head_key)? {
+        None => Ok(0),
+        Some(value) => record::decode_head(session, &value).map_err(TxError::Abort),
+    }
+}
+
+/// A store error for a key that is not valid for its place (e.g. a session id that is not UTF-8).
+fn corrupt_key(key: &[u8], detail: &str) -> StoreError {
+    StoreError::Corrupt {
+        session: String::from_utf8_lossy(key).into_owned(),
+        detail: detail.to_owned(),
+    }
+}
+
+impl SessionStore for SledStore {
+    fn get(&self, session: &str) -> Result<Option<Stored>, StoreError> {
+        match self.tree.get(keys::session(session))? {
+            None => Ok(None),
+            Some(value) => record::decode(session, &value).map(Some),
+        }
+    }
+
+    fn put(&self, session: &str, expected: u64, commit: Commit) -> Result<u64, StoreError> {
+        let key = keys::session(session);
+        let head_key = keys::head(session);
+        let prefix = keys::transcript_prefix(session);
+        let version = expected.saturating_add(1);
+        let value = record::encode(version, &commit.snapshot);
+        let entries = commit.transcript.len() as u64;
+        self.transact(|tx| {
+            check_version(tx, session, &key, expected)?;
+            tx.insert(key.as_slice(), value.as_slice())?;
+            if entries > 0 {
+                let first = next_seq(tx, session, &head_key)?;
+                for (seq, entry) in (first..).zip(&commit.transcript) {
+                    tx.insert(keys::transcript(&prefix, seq), entry.as_slice())?;
+                }
+                tx.insert(
+                    head_key.as_slice(),
+                    &record::encode_head(first + entries)[..],
+                )?;
+            }
+            Ok(version)
+        })
+    }
+
+    fn delete(&self, session: &str, expected: u64) -> Result<(), StoreError> {
+        let key = keys::session(session);
+        let head_key = keys::head(session);
+        let prefix = keys::transcript_prefix(session);
+        self.transact(|tx| {
+            check_version(tx, session, &key, expected)?;
+            for seq in 0..next_seq(tx, session, &head_key)? {
+                tx.remove(keys::transcript(&prefix, seq))?;
+            }
+            tx.remove(head_key.as_slice())?;
+            tx.remove(key.as_slice())?;
+            Ok(())
+        })
+    }
+
+    fn scan(
+        &self,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        let prefix_key = keys::session(prefix);
+        let start = match after {
+            Some(after) if after >= prefix => Bound::Excluded(keys::session(after)),
+            _ => Bound::Included(prefix_key.clone()),
+        };
+        let mut ids = Vec::new();
+        for item in self.tree.range::<Vec<u8>, _>((start, Bound::Unbounded)) {
+            if ids.len() >= limit {
+                break;
+            }
+            let (key, _) = item?;
+            if !key.starts_with(&prefix_key) {
+                break;
+            }
+            let id =
+                keys::session_id(&key).ok_or_else(|| corrupt_key(&key, "not a session key"))?;
+            let id = String::from_utf8(id.to_vec())
+                .map_err(|_| corrupt_key(id, "session id is not UTF-8"))?;
+            ids.push(id);
+        }
+        Ok(ids)
+    }
+
+    fn transcript(
+        &self,
+        session: &str,
+        from_seq: u64,
+        limit: usize,
+    ) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
+        let prefix = keys::transcript_prefix(session);
+        let range = keys::transcript(&prefix, from_seq)..=keys::transcript(&prefix, u64::MAX);
+        let mut entries = Vec::new();
+        for item in self.tree.range(range).take(limit) {
+            let (key, value) = item?;
+            let seq = keys::transcript_seq(&prefix, &key).ok_or_else(|| StoreError::Corrupt {
+                session: session.to_owned(),
+                detail: "transcript key has no sequence number".to_owned(),
+            })?;
+            entries.push((seq, value.to_vec()));
+        }
+        Ok(entries)
+    }
+
+    fn quarantine(&self, session: &str, reason: &str) -> Result<(), StoreError> {
+        let key = keys::session(session);
+        let millis = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |since| since.as_millis() as u64);
+        let aside = keys::quarantine(session, millis, self.db.generate_id()?);
+        let moved = self.transact(|tx| {
+            let Some(raw) = tx.get(key.as_slice())? else {
+                return Ok(false);
+            };
+            tx.remove(key.as_slice())?;
+            tx.insert(aside.as_slice(), record::encode_quarantined(reason, &raw))?;
+            Ok(true)
+        })?;
+        if moved {
+            tracing::warn!(session, reason, "session snapshot quarantined");
+        }
+        Ok(())
+    }
+
+    fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush()?;
+        Ok(())
+    }
+
+    fn get_meta(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.tree.get(keys::meta(key))?.map(|value| value.to_vec()))
+    }
+
+    fn put_meta(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.tree.insert(keys::meta(key), value)?;
+        Ok(())
+    }
+
+    fn session_count(&self) -> Result<u64, StoreError> {
+        let mut count = 0;
+        for key in self.tree.scan_prefix([keys::SESSION]).keys() {
+            key?;
+            count += 1;
+        }
+        Ok(count)
+    }
+}
