@@ -123,7 +123,13 @@ impl<'a> SourceFile<'a> {
         value: toml::Table,
     ) -> Result<T, Diagnostics> {
         T::deserialize(toml::Value::Table(value)).map_err(|e| {
-            let segments: Vec<String> = path.iter().map(|s| (*s).to_owned()).collect();
+            let mut segments: Vec<String> = path.iter().map(|s| (*s).to_owned()).collect();
+            // Point at the offending key when the message names it.
+            if let Some(field) = e.message().split('`').nth(1)
+                && e.message().starts_with("unknown field")
+            {
+                segments.push(field.to_owned());
+            }
             self.diagnostics(vec![Problem::at(
                 segments,
                 e.message().trim().to_owned(),

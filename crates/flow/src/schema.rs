@@ -27,6 +27,9 @@ pub struct BotFile {
     /// Conversation contexts (flows), by name.
     #[serde(default)]
     pub contexts: BTreeMap<String, ContextDef>,
+    /// HTTP server settings (listen address). Read by the CLI; kept raw here.
+    #[serde(default)]
+    pub server: Option<toml::Table>,
     /// Runtime settings (sessions, mailboxes). Read by the runtime; kept raw here.
     #[serde(default)]
     pub runtime: Option<toml::Table>,

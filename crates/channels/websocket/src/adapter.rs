@@ -1,0 +1,144 @@
+//! The actix-web route: upgrades to a WebSocket and runs a [`Connection`] over it.
+
+use crate::config::WebSocketConfig;
+use crate::connection::{Connection, Settings};
+use crate::identity::Secret;
+use actix_web::{HttpRequest, HttpResponse, web};
+use actix_ws::{AggregatedMessage, CloseCode, CloseReason, ProtocolError};
+use colloquy_channel::Gateway;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The WebSocket channel, ready to be mounted on an actix-web `App`.
+#[derive(Clone)]
+pub struct WebSocketChannel {
+    settings: Arc<Settings>,
+    config: Arc<WebSocketConfig>,
+    gateway: Arc<dyn Gateway>,
+}
+
+impl std::fmt::Debug for WebSocketChannel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebSocketChannel")
+            .field("config", &self.config)
+            .finish()
+    }
+}
+
+impl WebSocketChannel {
+    /// A channel for `bot` that hands messages to `gateway`.
+    pub fn new(
+        bot: &str,
+        config: WebSocketConfig,
+        secret: Secret,
+        gateway: Arc<dyn Gateway>,
+    ) -> Self {
+        WebSocketChannel {
+            settings: Arc::new(Settings {
+                bot: bot.to_owned(),
+                identity: config.identity,
+                secret,
+            }),
+            config: Arc::new(config),
+            gateway,
+        }
+    }
+
+    /// Adds the WebSocket route (and the demo chat page at `/` if enabled) to an actix-web app.
+    pub fn configure(&self, cfg: &mut web::ServiceConfig) {
+        let me = self.clone();
+        cfg.app_data(web::Data::new(me))
+            .route(&self.config.path, web::get().to(upgrade));
+        if self.config.chat_page {
+            let page = CHAT_PAGE.replace("__WS_PATH__", &self.config.path);
+            cfg.route(
+                "/",
+                web::get().to(move || {
+                    let page = page.clone();
+                    async move {
+                        HttpResponse::Ok()
+                            .content_type("text/html; charset=utf-8")
+                            .body(page)
+                    }
+                }),
+            );
+        }
+    }
+}
+
+const CHAT_PAGE: &str = include_str!("chat.html");
+
+async fn upgrade(
+    req: HttpRequest,
+    body: web::Payload,
+    channel: web::Data<WebSocketChannel>,
+) -> Result<HttpResponse, actix_web::Error> {
+    let (response, session, stream) = actix_ws::handle(&req, body)?;
+    let max = channel.config.max_frame_bytes;
+    let stream = stream
+        .max_frame_size(max)
+        .aggregate_continuations()
+        .max_continuation_size(max);
+    let channel = channel.into_inner();
+    actix_web::rt::spawn(async move { serve(channel, session, stream).await });
+    Ok(response)
+}
+
+fn close_reason(e: &ProtocolError) -> CloseReason {
+    let (code, description) = match e {
+        ProtocolError::Overflow => (CloseCode::Size, "frame larger than the configured limit"),
+        ProtocolError::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => {
+            (CloseCode::Invalid, "text frame is not valid UTF-8")
+        }
+        _ => (CloseCode::Protocol, "WebSocket protocol error"),
+    };
+    CloseReason {
+        code,
+        description: Some(description.into()),
+    }
+}
+
+async fn serve(
+    channel: Arc<WebSocketChannel>,
+    mut session: actix_ws::Session,
+    mut stream: actix_ws::AggregatedMessageStream,
+) {
+    let mut conn = Connection::new(&channel.settings);
+    let every = Duration::from_secs(channel.config.ping_interval_secs.max(1));
+    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    let mut last_heard = Instant::now();
+    let reason = loop {
+        tokio::select! {
+            msg = stream.recv() => {
+                last_heard = Instant::now();
+                let frame = match msg {
+                    None => return,
+                    Some(Ok(AggregatedMessage::Text(text))) => conn.on_text(channel.gateway.as_ref(), &text).await,
+                    Some(Ok(AggregatedMessage::Binary(_))) => conn.on_binary(),
+                    Some(Ok(AggregatedMessage::Ping(b))) => {
+                        if session.pong(&b).await.is_err() { return }
+                        continue;
+                    }
+                    Some(Ok(AggregatedMessage::Pong(_))) => continue,
+                    Some(Ok(AggregatedMessage::Close(reason))) => break reason,
+                    Some(Err(e)) => {
+                        tracing::debug!(error = %e, "closing WebSocket after a protocol error");
+                        break Some(close_reason(&e));
+                    }
+                };
+                if session.text(frame.to_json()).await.is_err() {
+                    return;
+                }
+            }
+            _ = ping.tick() => {
+                if last_heard.elapsed() > every * 2 {
+                    break Some(CloseReason { code: CloseCode::Away, description: Some("no traffic; closing idle connection".into()) });
+                }
+                if session.ping(b"").await.is_err() {
+                    return;
+                }
+            }
+        }
+    };
+    let _ = session.close(reason).await;
+}

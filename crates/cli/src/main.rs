@@ -1,0 +1,38 @@
+//! `colloquy`: run a bot server, chat with a bot in the console, or check a bot file.
+//!
+//! Modules:
+//! - [`args`]: the command line (clap).
+//! - [`settings`]: loads a bot file and every section the server reads, reporting all errors at once.
+//! - [`logging`]: tracing setup (pretty or JSON).
+//! - [`serve`]: `colloquy run` — storage, runtime, channels, signals.
+//! - [`console`]: `colloquy chat` — a REPL against the same bot in-process.
+//! - [`check`]: `colloquy check` — validate and summarize; exit code 2 on errors.
+//!
+//! This is the one place that names every channel adapter (see `serve::channels`).
+
+mod args;
+mod check;
+mod console;
+mod logging;
+mod serve;
+mod settings;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = args::Cli::parse();
+    logging::init(&cli.log);
+    let result = match cli.command {
+        args::Command::Run(a) => serve::run(a),
+        args::Command::Chat(a) => console::run(a),
+        args::Command::Check(a) => return check::run(&a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! Everything `colloquy run` reads from a bot file, validated in one pass.
+
+use colloquy_flow::{Bot, BotFile, Diagnostics, SourceFile};
+use colloquy_runtime::config::RuntimeSection;
+use colloquy_websocket::WebSocketConfig;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// `[server]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSection {
+    /// Address the HTTP server (WebSocket channel) listens on.
+    pub listen: String,
+}
+
+impl Default for ServerSection {
+    fn default() -> Self {
+        ServerSection {
+            listen: "127.0.0.1:8080".into(),
+        }
+    }
+}
+
+/// Storage backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Backend {
+    /// Embedded sled database in `path`.
+    Sled,
+    /// In memory; everything is lost on exit (tests, demos).
+    Memory,
+}
+
+/// When a turn is on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DurabilityMode {
+    /// Flushed before the reply is sent.
+    PerTurn,
+    /// Flushed every `flush_interval_ms`.
+    Interval,
+}
+
+/// `[storage]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageSection {
+    /// Backend.
+    pub backend: Backend,
+    /// Data directory (relative paths are relative to the working directory).
+    pub path: PathBuf,
+    /// Durability of each turn.
+    pub durability: DurabilityMode,
+    /// Flush period for `interval` durability, in milliseconds.
+    pub flush_interval_ms: u64,
+}
+
+impl Default for StorageSection {
+    fn default() -> Self {
+        StorageSection {
+            backend: Backend::Sled,
+            path: "data".into(),
+            durability: DurabilityMode::Interval,
+            flush_interval_ms: 100,
+        }
+    }
+}
+
+/// A loaded bot file.
+pub struct Settings {
+    /// The parsed file.
+    pub file: BotFile,
+    /// The compiled bot.
+    pub bot: Bot,
+    /// `[server]`
+    pub server: ServerSection,
+    /// `[storage]`
+    pub storage: StorageSection,
+    /// `[runtime]`
+    pub runtime: RuntimeSection,
+    /// `[channels.websocket]`
+    pub websocket: WebSocketConfig,
+}
+
+/// Channels this binary knows (see `serve::channels`).
+pub const KNOWN_CHANNELS: [&str; 1] = ["websocket"];
+
+/// Loads and validates `path`, returning every problem found.
+pub fn load(path: &Path) -> Result<Settings, Diagnostics> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Diagnostics::single(colloquy_flow::Diagnostic {
+            file: name.clone(),
+            line: 0,
+            column: 0,
+            path: String::new(),
+            message: format!("cannot read the bot file: {e}"),
+            help: "check the path (default: config/flight-bot.toml, relative to the working directory)".into(),
+        })
+    })?;
+    let source = SourceFile::new(&name, &text);
+    let file: BotFile = source.parse()?;
+    let mut errors = source
+        .diagnostics(colloquy_flow::validate::validate(&file))
+        .0;
+    let server = parse(&source, &["server"], file.server.clone(), &mut errors);
+    let storage = parse(&source, &["storage"], file.storage.clone(), &mut errors);
+    let runtime = parse(&source, &["runtime"], file.runtime.clone(), &mut errors);
+    let websocket: Option<WebSocketConfig> = parse(
+        &source,
+        &["channels", "websocket"],
+        file.channels.get("websocket").cloned(),
+        &mut errors,
+    );
+    if let Some(ws) = &websocket
+        && ws.identity == colloquy_websocket::IdentityMode::Signed
+        && ws.secret_env.is_none()
+    {
+        errors.extend(
+            source
+                .diagnostics(vec![colloquy_flow::diagnostics::Problem::new(
+                    "channels.websocket.identity",
+                    "identity = \"signed\" needs a secret",
+                    "add secret_env = \"NAME\" naming the environment variable that holds the HMAC secret",
+                )])
+                .0,
+        );
+    }
+    for name in file.channels.keys() {
+        if !KNOWN_CHANNELS.contains(&name.as_str()) {
+            errors.extend(
+                source
+                    .diagnostics(vec![colloquy_flow::diagnostics::Problem::at(
+                        vec!["channels".into(), name.clone()],
+                        format!("unknown channel `{name}`"),
+                        format!("this build has: {}", KNOWN_CHANNELS.join(", ")),
+                    )])
+                    .0,
+            );
+        }
+    }
+    if !errors.is_empty() {
+        errors.sort_by_key(|d| (d.line, d.column));
+        return Err(Diagnostics(errors));
+    }
+    let bot: Bot =
+        colloquy_flow::compile::compile(&file).map_err(|p| source.diagnostics(vec![p]))?;
+    Ok(Settings {
+        file,
+        bot,
+        server: server.unwrap_or_default(),
+        storage: storage.unwrap_or_default(),
+        runtime: runtime.unwrap_or_default(),
+        websocket: websocket.unwrap_or_default(),
+    })
+}
+
+fn parse<T: serde::de::DeserializeOwned + Default>(
+    source: &SourceFile<'_>,
+    path: &[&str],
+    table: Option<toml::Table>,
+    errors: &mut Vec<colloquy_flow::Diagnostic>,
+) -> Option<T> {
+    let table = table?;
+    match source.parse_at::<T>(path, table) {
+        Ok(v) => Some(v),
+        Err(d) => {
+            errors.extend(d.0);
+            None
+        }
+    }
+}
