@@ -13,10 +13,19 @@ use std::fmt;
 pub enum SlotValue {
     /// Yes/no answers and flags.
     Bool(bool),
-    /// Numbers (amounts, counts).
-    Number(f64),
+    /// Numbers (amounts, counts). A non-finite number is stored as text ("NaN", "inf") so that a
+    /// snapshot holding one can always be read back.
+    Number(#[serde(serialize_with = "finite_or_text")] f64),
     /// Free text and values picked from a list (a city name).
     Text(String),
+}
+
+fn finite_or_text<S: serde::Serializer>(n: &f64, s: S) -> Result<S::Ok, S::Error> {
+    if n.is_finite() {
+        s.serialize_f64(*n)
+    } else {
+        s.serialize_str(&n.to_string())
+    }
 }
 
 impl fmt::Display for SlotValue {
@@ -59,3 +68,19 @@ impl From<bool> for SlotValue {
 
 /// Named values; ordered so that snapshots and transcripts are deterministic.
 pub type Data = BTreeMap<String, SlotValue>;
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn non_finite_numbers_still_round_trip_as_text() {
+        let mut d = Data::new();
+        d.insert("n".into(), SlotValue::Number(f64::NAN));
+        d.insert("x".into(), SlotValue::Number(2.5));
+        let back: Data = serde_json::from_str(&serde_json::to_string(&d).unwrap()).unwrap();
+        assert_eq!(back["n"], SlotValue::Text("NaN".into()));
+        assert_eq!(back["x"], SlotValue::Number(2.5));
+    }
+}

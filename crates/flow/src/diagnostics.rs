@@ -25,7 +25,7 @@ impl fmt::Display for Diagnostic {
         if !self.path.is_empty() {
             write!(f, "{}: ", self.path)?;
         }
-        write!(f, "{}", self.message)?;
+        write!(f, "{}", self.message.trim_end().replace('\n', "\n  "))?;
         if !self.help.is_empty() {
             write!(f, "\n  help: {}", self.help)?;
         }

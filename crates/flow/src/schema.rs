@@ -300,8 +300,7 @@ pub enum EndKind {
 }
 
 /// A transition: a state name, or a table.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone)]
 pub enum TransitionDef {
     /// Go to this state.
     To(String),
@@ -353,4 +352,29 @@ pub struct EventHandlerDef {
     /// State to enter.
     #[serde(default)]
     pub to: Option<String>,
+}
+
+/// Hand-written so that a table with a typo gets serde's "unknown field" message (an untagged enum would
+/// only say "did not match any variant").
+impl<'de> Deserialize<'de> for TransitionDef {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = TransitionDef;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a state name or a table like { to = \"STATE\", say = \"...\" }")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(TransitionDef::To(v.to_owned()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Self::Value, A::Error> {
+                TransitionTable::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(TransitionDef::Full)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }

@@ -101,6 +101,27 @@ pub fn validate(file: &BotFile) -> Vec<Problem> {
             }
         }
     }
+    let b = &file.bot;
+    for (key, text) in [
+        ("fallback", &b.fallback),
+        ("help", &b.help),
+        ("cancelled", &b.cancelled),
+        ("nothing_to_cancel", &b.nothing_to_cancel),
+        ("restarted", &b.restarted),
+    ] {
+        check_template(file, text, None, &["bot", key], &mut v);
+    }
+    for (key, text) in [("resume", &b.resume), ("cancelled", &b.cancelled)] {
+        for (table, var) in template::references(text) {
+            if table.is_empty() && var != "title" && var != "question" {
+                v.push(Problem::new(
+                    &format!("bot.{key}"),
+                    format!("`{{{var}}}` is not available here"),
+                    "use {title} and {question}",
+                ));
+            }
+        }
+    }
     for (kind, reply) in &file.events {
         check_template(file, &reply.say, None, &["events", kind, "say"], &mut v);
     }
@@ -279,7 +300,43 @@ fn validate_context(file: &BotFile, name: &str, ctx: &ContextDef, v: &mut Vec<Pr
             }
         }
     }
+    check_template(
+        file,
+        &ctx.give_up,
+        Some(ctx),
+        &at(&["give_up"])
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        v,
+    );
     for (kind, h) in &ctx.on_event {
+        // Event templates may also use any field of the event's data, so only tables are checked.
+        let texts = h
+            .say
+            .iter()
+            .map(|t| ("say".to_owned(), t))
+            .chain(h.set.iter().map(|(k, t)| (format!("set.{k}"), t)));
+        for (key, text) in texts {
+            let mut path = at(&["on_event", kind]);
+            path.extend(key.split('.').map(str::to_owned));
+            check_template(
+                file,
+                text,
+                None,
+                &path.iter().map(String::as_str).collect::<Vec<_>>(),
+                v,
+            );
+        }
+        for slot in h.set.keys() {
+            if !ctx.slots.contains_key(slot) {
+                v.push(Problem::at(
+                    at(&["on_event", kind, "set", slot]),
+                    format!("`{slot}` is not a slot of this context"),
+                    format!("use one of: {}", names(ctx.slots.keys())),
+                ));
+            }
+        }
         if let Some(to) = &h.to
             && !ctx.states.contains_key(to)
         {

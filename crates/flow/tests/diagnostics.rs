@@ -498,3 +498,57 @@ fn missing_file_is_a_diagnostic_not_a_panic() {
         d.0[0]
     );
 }
+
+#[test]
+fn typo_inside_a_transition_table_names_the_key() {
+    let d = diagnostics_of(
+        r#"[bot]
+name = "t"
+fallback = "?"
+help = "h"
+
+[contexts.c]
+initial = "S"
+
+[contexts.c.states.S]
+on_yes = { too = "S" }
+"#,
+    );
+    let text = d.to_string();
+    assert!(
+        text.contains("unknown field `too`, expected one of `to`, `say`, `clear`, `end`"),
+        "{text}"
+    );
+}
+
+#[test]
+fn event_handler_and_give_up_templates_are_checked() {
+    let d = diagnostics_of(
+        r#"[bot]
+name = "t"
+fallback = "?"
+help = "h"
+
+[contexts.c]
+initial = "S"
+give_up = "bye {nope}"
+
+[contexts.c.states.S]
+end = "complete"
+
+[contexts.c.on_event.ping]
+say = "{missing[x]} {any_event_field}"
+"#,
+    );
+    let got: Vec<String> =
+        d.0.iter()
+            .map(|d| format!("{}:{} {}", d.line, d.path, d.message))
+            .collect();
+    assert_eq!(
+        got,
+        [
+            "8:contexts.c.give_up template uses `{nope}`, which is not a slot of this context",
+            "14:contexts.c.on_event.ping.say template uses table `missing`, which is not defined",
+        ]
+    );
+}
