@@ -10,6 +10,7 @@ use colloquy_core::{Event, Turn};
 use colloquy_store::{Commit, StoreError};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 use tokio::sync::oneshot;
 
@@ -44,12 +45,14 @@ pub struct SessionActor {
     version: u64,
     last_active: Instant,
     idle_timer: Option<SpawnHandle>,
+    /// Messages sent to this actor and not yet handled (the supervisor's mailbox bound).
+    waiting: Arc<AtomicUsize>,
 }
 
 impl SessionActor {
     /// Loads the session from the store (or starts it fresh). An unreadable snapshot is quarantined and
     /// reported, and the session starts fresh: one corrupt record never takes the server down.
-    pub(crate) fn load(shared: Arc<Shared>, key: SessionKey) -> Self {
+    pub(crate) fn load(shared: Arc<Shared>, key: SessionKey, waiting: Arc<AtomicUsize>) -> Self {
         let id = key.storage_id();
         let (snapshot, version) = read_snapshot(&shared, &key, &id);
         SessionActor {
@@ -60,6 +63,7 @@ impl SessionActor {
             version,
             last_active: Instant::now(),
             idle_timer: None,
+            waiting,
         }
     }
 
@@ -148,7 +152,6 @@ impl Actor for SessionActor {
     type Context = actix::Context<Self>;
 
     fn started(&mut self, ctx: &mut Self::Context) {
-        ctx.set_mailbox_capacity(self.shared.config.mailbox_capacity);
         self.shared
             .live
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -168,6 +171,7 @@ impl Handler<TurnRequest> for SessionActor {
     type Result = ();
 
     fn handle(&mut self, req: TurnRequest, ctx: &mut Self::Context) {
+        self.waiting.fetch_sub(1, Ordering::AcqRel);
         self.last_active = Instant::now();
         let now = self.shared.clock.now_ms();
         let message_id = match &req.work {

@@ -4,7 +4,7 @@ use crate::clock::Clock;
 use crate::config::{Durability, RuntimeConfig};
 use crate::group_commit::GroupCommit;
 use crate::session_actor::{SessionActor, TurnRequest, Work};
-use actix::{Actor, Addr};
+use actix::Addr;
 use actix_rt::{Arbiter, ArbiterHandle};
 use colloquy_channel::{BoxFuture, DispatchError, Gateway, Inbound, SessionKey, TurnReply};
 use colloquy_core::Event;
@@ -15,6 +15,16 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::oneshot;
 
+/// A live session: its actor and how many messages wait in its mailbox.
+///
+/// The bound is kept here rather than with actix's mailbox capacity: actix gives every `Addr` clone a
+/// guaranteed slot of its own, so a capacity does not bound a session whose address is cloned per message.
+#[derive(Clone)]
+struct Live {
+    addr: Addr<SessionActor>,
+    waiting: Arc<AtomicUsize>,
+}
+
 /// State shared by the supervisor and its actors.
 pub(crate) struct Shared {
     pub(crate) bot: Bot,
@@ -23,7 +33,7 @@ pub(crate) struct Shared {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) flusher: Option<GroupCommit>,
     pub(crate) live: AtomicUsize,
-    sessions: Mutex<HashMap<SessionKey, Addr<SessionActor>>>,
+    sessions: Mutex<HashMap<SessionKey, Live>>,
     arbiters: Vec<ArbiterHandle>,
     next: AtomicUsize,
 }
@@ -32,7 +42,7 @@ impl Shared {
     /// Removes `key` from the live map if it still points at `addr`.
     pub(crate) fn forget(&self, key: &SessionKey, addr: &Addr<SessionActor>) {
         let mut map = self.sessions.lock().unwrap_or_else(PoisonError::into_inner);
-        if map.get(key) == Some(addr) {
+        if map.get(key).is_some_and(|live| &live.addr == addr) {
             map.remove(key);
         }
     }
@@ -118,19 +128,21 @@ impl Supervisor {
 
     async fn deliver(&self, key: SessionKey, work: Work) -> Result<TurnReply, DispatchError> {
         for _ in 0..DELIVERY_ATTEMPTS {
-            let addr = self.addr_for(&key);
+            let live = self.live_for(&key);
+            if live.waiting.fetch_add(1, Ordering::AcqRel) >= self.shared.config.mailbox_capacity {
+                live.waiting.fetch_sub(1, Ordering::AcqRel);
+                return Err(DispatchError::Busy);
+            }
             let (tx, rx) = oneshot::channel();
-            match addr.try_send(TurnRequest {
+            // `do_send` drops the request if the actor has stopped; the dropped reply sender then tells us.
+            live.addr.do_send(TurnRequest {
                 work: work.clone(),
                 reply: tx,
-            }) {
-                Ok(()) => match rx.await {
-                    Ok(result) => return result,
-                    // The actor stopped with the request in its mailbox: start it again and retry.
-                    Err(_) => self.shared.forget(&key, &addr),
-                },
-                Err(actix::prelude::SendError::Full(_)) => return Err(DispatchError::Busy),
-                Err(actix::prelude::SendError::Closed(_)) => self.shared.forget(&key, &addr),
+            });
+            match rx.await {
+                Ok(result) => return result,
+                // The actor stopped with the request in its mailbox: start it again and retry.
+                Err(_) => self.shared.forget(&key, &live.addr),
             }
         }
         Err(DispatchError::Unavailable(
@@ -138,32 +150,40 @@ impl Supervisor {
         ))
     }
 
-    /// The live actor for `key`, started if needed: on the caller's actix thread when there is one (no
-    /// cross-thread hop for a WebSocket user), otherwise on the next arbiter round-robin.
-    fn addr_for(&self, key: &SessionKey) -> Addr<SessionActor> {
+    /// The live actor for `key`, started (and rehydrated from the store) if needed.
+    fn live_for(&self, key: &SessionKey) -> Live {
         let mut map = self
             .shared
             .sessions
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        if let Some(addr) = map.get(key)
-            && addr.connected()
+        if let Some(live) = map.get(key)
+            && live.addr.connected()
         {
-            return addr.clone();
+            return live.clone();
         }
+        let (tx, rx) = actix::dev::channel::channel::<SessionActor>(0);
+        let addr = Addr::new(tx);
+        let waiting = Arc::new(AtomicUsize::new(0));
         let shared = self.shared.clone();
         let k = key.clone();
-        let make = move |_: &mut actix::Context<SessionActor>| SessionActor::load(shared, k);
-        let addr = match Arbiter::try_current() {
-            Some(here) => SessionActor::start_in_arbiter(&here, make),
+        let counter = waiting.clone();
+        let start = move || {
+            actix::Context::with_receiver(rx).run(SessionActor::load(shared, k, counter));
+        };
+        // On the caller's actix thread when there is one (no cross-thread hop for a WebSocket user),
+        // otherwise on the next arbiter round-robin.
+        match Arbiter::try_current() {
+            Some(here) => here.spawn_fn(start),
             None => {
                 let i =
                     self.shared.next.fetch_add(1, Ordering::Relaxed) % self.shared.arbiters.len();
-                SessionActor::start_in_arbiter(&self.shared.arbiters[i], make)
+                self.shared.arbiters[i].spawn_fn(start)
             }
         };
-        map.insert(key.clone(), addr.clone());
-        addr
+        let live = Live { addr, waiting };
+        map.insert(key.clone(), live.clone());
+        live
     }
 
     /// Makes every committed turn durable. Call before exiting.
