@@ -193,6 +193,11 @@ impl Handler<TurnRequest> for SessionActor {
             }));
             return;
         }
+        match &req.work {
+            // Message text only at debug level: info logs never carry what users say.
+            Work::Message(m) => tracing::debug!(session = %self.id, text = %m.text, "message"),
+            Work::Event(e) => tracing::debug!(session = %self.id, event = %e.kind, "event"),
+        }
         let (replies, history) = match self.run(&req.work, now) {
             Ok(turn) => (turn.replies, turn.history),
             Err(panic) => {
@@ -229,18 +234,14 @@ impl Handler<TurnRequest> for SessionActor {
             (Durability::PerTurn, Some(flusher)) => {
                 let durable = flusher.durable();
                 // `wait` holds the mailbox: the next message is not processed before this turn is durable.
-                ctx.wait(
-                    async move { durable.await }
-                        .into_actor(self)
-                        .map(move |res, _, _| {
-                            let _ = match res {
-                                Ok(Ok(())) => req.reply.send(Ok(reply)),
-                                _ => req.reply.send(Err(DispatchError::Unavailable(
-                                    "could not save the conversation".into(),
-                                ))),
-                            };
-                        }),
-                );
+                ctx.wait(durable.into_actor(self).map(move |res, _, _| {
+                    let _ = match res {
+                        Ok(Ok(())) => req.reply.send(Ok(reply)),
+                        _ => req.reply.send(Err(DispatchError::Unavailable(
+                            "could not save the conversation".into(),
+                        ))),
+                    };
+                }));
             }
             _ => {
                 let _ = req.reply.send(Ok(reply));
