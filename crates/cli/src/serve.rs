@@ -15,6 +15,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Seconds a graceful stop waits for in-flight requests after connections were asked to close.
+const SHUTDOWN_GRACE_SECS: u64 = 5;
+
 /// Store meta key of the generated WebSocket token secret.
 const SECRET_META_KEY: &str = "websocket.secret";
 
@@ -88,6 +91,7 @@ async fn serve(
     let secret = websocket_secret(&ws_config, store.as_ref())?;
     let channels = channels(&bot_name, &ws_config, secret, gateway);
     let health = supervisor.clone();
+    let stopping = channels.clone();
     let server = HttpServer::new(move || {
         let health = health.clone();
         let mut app = App::new().route(
@@ -107,6 +111,7 @@ async fn serve(
         app
     })
     .disable_signals()
+    .shutdown_timeout(SHUTDOWN_GRACE_SECS)
     .bind(&listen)
     .with_context(|| format!("cannot listen on {listen}; is another process using it?"))?;
     for addr in server.addrs() {
@@ -122,6 +127,9 @@ async fn serve(
     actix_rt::spawn(async move {
         wait_for_signal().await;
         tracing::info!("shutting down");
+        for channel in &stopping {
+            channel.close_all();
+        }
         handle.stop(true).await;
     });
     server.await?;

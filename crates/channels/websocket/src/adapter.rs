@@ -15,6 +15,8 @@ pub struct WebSocketChannel {
     settings: Arc<Settings>,
     config: Arc<WebSocketConfig>,
     gateway: Arc<dyn Gateway>,
+    /// Set to `true` to close every connection (with 1001) — the server is stopping.
+    closing: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl std::fmt::Debug for WebSocketChannel {
@@ -41,7 +43,14 @@ impl WebSocketChannel {
             }),
             config: Arc::new(config),
             gateway,
+            closing: Arc::new(tokio::sync::watch::Sender::new(false)),
         }
+    }
+
+    /// Closes every open connection with code 1001 ("going away") so a graceful stop does not wait for
+    /// clients to leave. Clients reconnect and resume their sessions.
+    pub fn close_all(&self) {
+        self.closing.send_replace(true);
     }
 
     /// Adds the WebSocket route (and the demo chat page at `/` if enabled) to an actix-web app.
@@ -84,6 +93,13 @@ async fn upgrade(
     Ok(response)
 }
 
+fn going_away() -> CloseReason {
+    CloseReason {
+        code: CloseCode::Away,
+        description: Some("server shutting down; reconnect to continue".into()),
+    }
+}
+
 fn close_reason(e: &ProtocolError) -> CloseReason {
     let (code, description) = match e {
         ProtocolError::Overflow => (CloseCode::Size, "frame larger than the configured limit"),
@@ -107,8 +123,14 @@ async fn serve(
     let every = Duration::from_secs(channel.config.ping_interval_secs.max(1));
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     let mut last_heard = Instant::now();
+    let mut closing = channel.closing.subscribe();
+    if *closing.borrow() {
+        let _ = session.close(Some(going_away())).await;
+        return;
+    }
     let reason = loop {
         tokio::select! {
+            _ = closing.changed() => break Some(going_away()),
             msg = stream.recv() => {
                 last_heard = Instant::now();
                 let frame = match msg {
