@@ -41,10 +41,13 @@ pub enum BuildError {
     },
 }
 
+/// An adapter constructor: bot name and typed config in, running-ready adapter out.
+type Constructor<C> = fn(&str, C) -> Result<Arc<dyn Channel>, ChannelError>;
+
 /// A registration from a typed config and a constructor.
 struct Typed<C> {
     name: &'static str,
-    build: fn(&str, C) -> Result<Arc<dyn Channel>, ChannelError>,
+    build: Constructor<C>,
 }
 
 impl<C> Typed<C> {
