@@ -51,10 +51,7 @@ struct Typed<C> {
 }
 
 impl<C> Typed<C> {
-    fn new(
-        name: &'static str,
-        build: fn(&str, C) -> Result<Arc<dyn Channel>, ChannelError>,
-    ) -> Box<Self> {
+    fn new(name: &'static str, build: Constructor<C>) -> Box<Self> {
         Box::new(Typed { name, build })
     }
 }
