@@ -1,4 +1,6 @@
-//! Errors handing a message to the runtime.
+//! Errors on both sides of an adapter.
+
+use std::time::Duration;
 
 /// Why a message could not be processed. Adapters turn these into a platform answer (an error frame,
 /// a short apology) — never a dropped connection for other users.
@@ -10,4 +12,27 @@ pub enum DispatchError {
     /// The runtime is shutting down or the session could not be started. Retry later.
     #[error("the bot is unavailable right now: {0}")]
     Unavailable(String),
+}
+
+/// What went wrong talking to a platform.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChannelError {
+    /// The adapter's configuration is unusable (e.g. the token variable is not set).
+    #[error("channel configuration: {0}")]
+    Config(String),
+    /// A network or server error that may go away (connection reset, HTTP 5xx).
+    #[error("transient platform error: {0}")]
+    Transient(String),
+    /// The platform asked us to slow down.
+    #[error("rate limited by the platform; retry after {retry_after:?}")]
+    RateLimited {
+        /// How long the platform asked us to wait.
+        retry_after: Duration,
+    },
+    /// The platform refused the request for good (bad token, chat not found, message too long).
+    #[error("the platform refused the request: {0}")]
+    Rejected(String),
+    /// The adapter is stopping or stopped.
+    #[error("the channel is stopped")]
+    Stopped,
 }

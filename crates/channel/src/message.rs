@@ -21,6 +21,9 @@ pub struct Inbound {
     pub message_id: Option<String>,
     /// When the platform says it was sent, Unix milliseconds (0 if unknown).
     pub at_ms: u64,
+    /// Platform id of the message this one replies to, if any.
+    #[serde(default)]
+    pub reply_to: Option<String>,
 }
 
 /// One message the bot sends.
@@ -28,7 +31,8 @@ pub struct Inbound {
 pub struct Outbound {
     /// The text.
     pub text: String,
-    /// Suggested answers, rendered as buttons or a keyboard where the platform has them.
+    /// Suggested answers, rendered as buttons or a keyboard where the platform has them (a numbered list
+    /// elsewhere).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub quick_replies: Vec<String>,
 }

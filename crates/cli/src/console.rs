@@ -61,6 +61,7 @@ pub fn run(args: ChatArgs) -> anyhow::Result<ExitCode> {
                 text: text.to_owned(),
                 message_id: None,
                 at_ms: 0,
+                reply_to: None,
             };
             match supervisor.dispatch_message(inbound).await {
                 Ok(reply) => {

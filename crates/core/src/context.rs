@@ -114,6 +114,7 @@ pub enum EventOutcome {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Output {
     messages: Vec<String>,
+    suggestions: Vec<String>,
 }
 
 impl Output {
@@ -125,6 +126,20 @@ impl Output {
         }
     }
 
+    /// Offers quick replies (buttons, a keyboard) with the turn's last message; replaces earlier ones.
+    pub fn suggest<I, S>(&mut self, options: I)
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.suggestions = options.into_iter().map(Into::into).collect();
+    }
+
+    /// The quick replies offered so far.
+    pub fn suggestions(&self) -> &[String] {
+        &self.suggestions
+    }
+
     /// The messages so far.
     pub fn messages(&self) -> &[String] {
         &self.messages
@@ -133,6 +148,11 @@ impl Output {
     /// Takes the messages.
     pub fn into_messages(self) -> Vec<String> {
         self.messages
+    }
+
+    /// Takes the messages and the quick replies.
+    pub fn into_parts(self) -> (Vec<String>, Vec<String>) {
+        (self.messages, self.suggestions)
     }
 }
 

@@ -57,6 +57,8 @@ impl Default for EngineConfig {
 pub struct Turn {
     /// Messages to send, in order.
     pub replies: Vec<String>,
+    /// Quick replies offered with the last message (empty when none).
+    pub quick_replies: Vec<String>,
     /// How the input was routed.
     pub route: Route,
     /// History entries this turn added (also appended to the session's tail).
@@ -78,6 +80,7 @@ pub struct Engine {
 struct Recorder<'a> {
     now_ms: u64,
     replies: Vec<String>,
+    quick_replies: Vec<String>,
     history: Vec<HistoryEntry>,
     config: &'a EngineConfig,
 }
@@ -92,6 +95,7 @@ impl Recorder<'_> {
 
     fn say(&mut self, text: String) {
         if !text.is_empty() {
+            self.quick_replies.clear();
             self.log(HistoryKind::Out { text: text.clone() });
             self.replies.push(text);
         }
@@ -103,8 +107,13 @@ impl Recorder<'_> {
     }
 
     fn output(&mut self, out: Output) {
-        for m in out.into_messages() {
+        let (messages, suggestions) = out.into_parts();
+        for m in messages {
             self.say(m);
+        }
+        // Suggestions belong to the last message said; any later message clears them (see `say`).
+        if !suggestions.is_empty() {
+            self.quick_replies = suggestions;
         }
     }
 }
@@ -197,6 +206,7 @@ impl Engine {
         Recorder {
             now_ms,
             replies: Vec::new(),
+            quick_replies: Vec::new(),
             history: Vec::new(),
             config: &self.config,
         }
@@ -209,6 +219,7 @@ impl Engine {
         }
         Turn {
             replies: rec.replies,
+            quick_replies: rec.quick_replies,
             route,
             history: rec.history,
         }

@@ -272,9 +272,20 @@ impl FlowContext {
         Outcome::Continue
     }
 
-    fn finish(run: Run, out: &mut Output) {
+    fn finish(&self, frame: &Frame, outcome: Outcome, run: Run, out: &mut Output) {
         if !run.parts.is_empty() {
             out.say(run.parts.join(" "));
+            if outcome == Outcome::Continue
+                && let Some(state) = self.states.get(&frame.state)
+                && !state.quick_replies.is_empty()
+            {
+                out.suggest(
+                    state
+                        .quick_replies
+                        .iter()
+                        .map(|q| self.render(q, &[&frame.data])),
+                );
+            }
         }
     }
 }
@@ -294,7 +305,7 @@ impl Context for FlowContext {
             enters: 0,
         };
         let outcome = self.step(frame, input, &mut run);
-        Self::finish(run, out);
+        self.finish(frame, outcome, run, out);
         outcome
     }
 
@@ -322,7 +333,7 @@ impl Context for FlowContext {
             };
             outcome = self.enter(frame, to, &input, &mut run);
         }
-        Self::finish(run, out);
+        self.finish(frame, outcome, run, out);
         EventOutcome::Handled(outcome)
     }
 

@@ -284,6 +284,9 @@ pub struct StateDef {
     /// Entering this state ends the context.
     #[serde(default)]
     pub end: Option<EndKind>,
+    /// Quick replies offered while in this state (buttons or a keyboard on platforms that have them).
+    #[serde(default)]
+    pub quick_replies: Vec<String>,
     /// Overrides the context's `allow_away` in this state (false: no digressions while here).
     #[serde(default)]
     pub allow_digressions: Option<bool>,

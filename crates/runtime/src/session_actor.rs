@@ -227,12 +227,16 @@ impl Handler<TurnRequest> for SessionActor {
             Work::Message(m) => tracing::debug!(session = %self.id, text = %m.text, "message"),
             Work::Event(e) => tracing::debug!(session = %self.id, event = %e.kind, "event"),
         }
-        let (replies, history) = match self.run(&req.work, now) {
-            Ok(turn) => (turn.replies, turn.history),
+        let (replies, quick_replies, history) = match self.run(&req.work, now) {
+            Ok(turn) => (turn.replies, turn.quick_replies, turn.history),
             Err(panic) => {
                 tracing::error!(session = %self.id, panic = %panic, "a context panicked; the session restarts from its last snapshot");
                 self.reload();
-                (vec![self.shared.config.apology.clone()], Vec::new())
+                (
+                    vec![self.shared.config.apology.clone()],
+                    Vec::new(),
+                    Vec::new(),
+                )
             }
         };
         if let Some(id) = &message_id {
@@ -255,8 +259,12 @@ impl Handler<TurnRequest> for SessionActor {
             )));
             return;
         }
+        let mut messages: Vec<Outbound> = replies.into_iter().map(Outbound::text).collect();
+        if let Some(last) = messages.last_mut() {
+            last.quick_replies = quick_replies;
+        }
         let reply = TurnReply {
-            messages: replies.into_iter().map(Outbound::text).collect(),
+            messages,
             duplicate: false,
         };
         match (&self.shared.config.durability, &self.shared.flusher) {

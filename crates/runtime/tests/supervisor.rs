@@ -21,6 +21,7 @@ fn inbound(user: &str, text: &str, id: Option<&str>) -> Inbound {
         text: text.into(),
         message_id: id.map(str::to_owned),
         at_ms: 0,
+        reply_to: None,
     }
 }
 

@@ -184,3 +184,21 @@ fn declining_to_start_over_ends_the_booking() {
         ",
     );
 }
+
+#[test]
+fn confirming_offers_yes_and_no_as_quick_replies_on_the_last_message_only() {
+    let bot = flight_bot();
+    let mut session = colloquy_core::Session::default();
+    let t = bot.respond(&mut session, "I want to fly from Lahore to Dubai", 1);
+    assert_eq!(
+        t.replies,
+        ["Starting new booking. Confirm booking from Lahore to Dubai? (yes/no)"]
+    );
+    assert_eq!(t.quick_replies, ["yes", "no"]);
+    let t = bot.respond(&mut session, "yes", 2);
+    assert_eq!(t.replies, ["Booking confirmed!"]);
+    assert!(
+        t.quick_replies.is_empty(),
+        "a completed booking offers nothing"
+    );
+}

@@ -82,6 +82,7 @@ impl<'a> Connection<'a> {
                     at_ms: SystemTime::now()
                         .duration_since(UNIX_EPOCH)
                         .map_or(0, |d| d.as_millis() as u64),
+                    reply_to: None,
                 };
                 ServerFrame::from_turn(id, gateway.dispatch(inbound).await)
             }
