@@ -302,6 +302,7 @@ fn measure_once(dir: &Path, n: u64) -> anyhow::Result<Run> {
             text: "to Dubai".into(),
             message_id: Some("cold-start".into()),
             at_ms: 0,
+            reply_to: None,
         };
         let reply = tokio::time::timeout(
             Duration::from_secs(60),

@@ -178,6 +178,7 @@ fn measure(args: &Args, kind: StoreKind) -> anyhow::Result<Measurement> {
             text: "I want to book a flight".into(),
             message_id: Some(format!("m-{i}")),
             at_ms: 0,
+            reply_to: None,
         };
         // One session first, so one-time costs (lazy statics, first allocations) are not per-session.
         let _ = supervisor.dispatch_message(inbound(count)).await;
