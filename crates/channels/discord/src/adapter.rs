@@ -181,7 +181,10 @@ impl DiscordChannel {
         shards.shutdown_all().await;
         let drain = Duration::from_millis(self.config.drain_timeout_ms);
         if !self.inflight.drained(drain).await {
-            tracing::warn!(pending = self.inflight.count(), "discord replies still pending at shutdown");
+            tracing::warn!(
+                pending = self.inflight.count(),
+                "discord replies still pending at shutdown"
+            );
         }
         tracing::info!(bot = %self.bot, "discord channel stopped");
         outcome

@@ -56,11 +56,9 @@ impl TryFrom<SnowflakeRepr> for Snowflake {
     fn try_from(r: SnowflakeRepr) -> Result<Self, String> {
         match r {
             SnowflakeRepr::Number(n) => Ok(Snowflake(n)),
-            SnowflakeRepr::Text(s) => s
-                .trim()
-                .parse()
-                .map(Snowflake)
-                .map_err(|_| format!("`{s}` is not a Discord id (digits only, e.g. \"123456789012345678\")")),
+            SnowflakeRepr::Text(s) => s.trim().parse().map(Snowflake).map_err(|_| {
+                format!("`{s}` is not a Discord id (digits only, e.g. \"123456789012345678\")")
+            }),
         }
     }
 }
@@ -109,13 +107,17 @@ fn default_drain_ms() -> u64 {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
     /// `token_env` is empty or not a plausible variable name.
-    #[error("channels.discord.token_env: `{0}` is not an environment variable name (e.g. \"DISCORD_TOKEN\")")]
+    #[error(
+        "channels.discord.token_env: `{0}` is not an environment variable name (e.g. \"DISCORD_TOKEN\")"
+    )]
     TokenEnvName(String),
     /// `api_url` is not an http(s) URL.
     #[error("channels.discord.api_url: `{0}` must start with http:// or https://")]
     ApiUrl(String),
     /// Neither messages intent is requested: the bot would never see a message.
-    #[error("channels.discord.intents: add \"direct_messages\" or \"guild_messages\", or the bot never sees a message")]
+    #[error(
+        "channels.discord.intents: add \"direct_messages\" or \"guild_messages\", or the bot never sees a message"
+    )]
     NoMessageIntent,
     /// `channels` lists guild channels but guild messages are not requested.
     #[error("channels.discord.channels: listed channels need the \"guild_messages\" intent")]
@@ -156,7 +158,11 @@ impl DiscordConfig {
         if !self.channels.is_empty() && !has(Intent::GuildMessages) {
             errors.push(ConfigError::ChannelsWithoutGuildIntent);
         }
-        if errors.is_empty() { Ok(()) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
     }
 
     /// The REST base without a trailing slash.
@@ -186,9 +192,17 @@ mod tests {
 
     #[test]
     fn unknown_fields_and_bad_ids_are_refused() {
-        assert!(parse("token_env = \"T\"\ntoken = \"secret\"").unwrap_err().contains("unknown field `token`"));
+        assert!(
+            parse("token_env = \"T\"\ntoken = \"secret\"")
+                .unwrap_err()
+                .contains("unknown field `token`")
+        );
         assert!(parse("token_env = \"T\"\nchannels = [\"general\"]").is_err());
-        assert!(parse("api_url = \"http://x\"").unwrap_err().contains("token_env"));
+        assert!(
+            parse("api_url = \"http://x\"")
+                .unwrap_err()
+                .contains("token_env")
+        );
     }
 
     #[test]

@@ -232,7 +232,11 @@ pub fn render(
     let mut bodies = Vec::new();
     for (i, message) in messages.iter().enumerate() {
         let last = i + 1 == messages.len();
-        let quick = if last { &message.quick_replies[..] } else { &[] };
+        let quick = if last {
+            &message.quick_replies[..]
+        } else {
+            &[]
+        };
         let buttons = style == QuickReplyStyle::Buttons && fits_buttons(quick);
         let mut text = discord_markdown(&message.text);
         if !quick.is_empty() && !buttons {
@@ -359,23 +363,43 @@ mod tests {
     fn bots_and_the_bot_itself_are_ignored() {
         let mut m = seen(None, "hi");
         m.author_is_bot = true;
-        assert_eq!(route("b", &m, ME, &HashSet::new()), Route::Ignore(Ignored::FromBot));
+        assert_eq!(
+            route("b", &m, ME, &HashSet::new()),
+            Route::Ignore(Ignored::FromBot)
+        );
         let mut m = seen(None, "hi");
         m.author_id = ME;
-        assert_eq!(route("b", &m, ME, &HashSet::new()), Route::Ignore(Ignored::FromBot));
+        assert_eq!(
+            route("b", &m, ME, &HashSet::new()),
+            Route::Ignore(Ignored::FromBot)
+        );
     }
 
     #[test]
     fn replies_are_escaped_split_and_mention_nobody() {
         let long = "word ".repeat(900);
-        let out = [Outbound::text("*hi* @everyone"), Outbound::text(long.clone())];
+        let out = [
+            Outbound::text("*hi* @everyone"),
+            Outbound::text(long.clone()),
+        ];
         let bodies = render(&out, QuickReplyStyle::Buttons, Some("77"));
         assert_eq!(bodies.len(), 4);
         assert_eq!(bodies[0].content, "\\*hi\\* @\u{200b}everyone");
-        assert_eq!(bodies[0].message_reference.as_ref().unwrap().message_id, "77");
+        assert_eq!(
+            bodies[0].message_reference.as_ref().unwrap().message_id,
+            "77"
+        );
         assert!(bodies[1].message_reference.is_none());
-        assert!(bodies.iter().all(|b| b.content.chars().count() <= MESSAGE_LIMIT));
-        let rejoined = bodies[1..].iter().map(|b| b.content.as_str()).collect::<Vec<_>>().join(" ");
+        assert!(
+            bodies
+                .iter()
+                .all(|b| b.content.chars().count() <= MESSAGE_LIMIT)
+        );
+        let rejoined = bodies[1..]
+            .iter()
+            .map(|b| b.content.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
         assert_eq!(rejoined, long.trim());
         let json = serde_json::to_value(&bodies[0]).unwrap();
         assert_eq!(json["allowed_mentions"]["parse"], serde_json::json!([]));
@@ -386,7 +410,11 @@ mod tests {
     fn quick_replies_become_buttons_on_the_last_part_or_a_numbered_list() {
         let mut m = Outbound::text("Confirm? (yes/no)");
         m.quick_replies = vec!["yes".into(), "no".into()];
-        let bodies = render(&[Outbound::text("first"), m.clone()], QuickReplyStyle::Buttons, None);
+        let bodies = render(
+            &[Outbound::text("first"), m.clone()],
+            QuickReplyStyle::Buttons,
+            None,
+        );
         assert!(bodies[0].components.is_empty());
         let json = serde_json::to_value(&bodies[1].components).unwrap();
         assert_eq!(

@@ -56,7 +56,12 @@ impl EventHandler for Handler {
                 return;
             }
             let _busy = self.0.inflight.track();
-            if let Err(e) = self.0.rest.ack_interaction(click.id.get(), &click.token).await {
+            if let Err(e) = self
+                .0
+                .rest
+                .ack_interaction(click.id.get(), &click.token)
+                .await
+            {
                 tracing::warn!(error = %e, "could not acknowledge a button click");
             }
             self.0.answer(inbound, None).await;

@@ -40,9 +40,14 @@ impl Rest {
     }
 
     /// `POST /channels/{channel}/messages`.
-    pub async fn create_message(&self, channel: u64, body: &MessageBody) -> Result<(), ChannelError> {
+    pub async fn create_message(
+        &self,
+        channel: u64,
+        body: &MessageBody,
+    ) -> Result<(), ChannelError> {
         let json = serde_json::to_vec(body).map_err(|e| ChannelError::Rejected(e.to_string()))?;
-        self.post(&format!("{API}/channels/{channel}/messages"), json).await
+        self.post(&format!("{API}/channels/{channel}/messages"), json)
+            .await
     }
 
     /// Acknowledges a button click without changing the clicked message (`DEFERRED_UPDATE_MESSAGE`),
