@@ -222,6 +222,11 @@ impl FakeDiscord {
         self.order(Order::Drop);
     }
 
+    /// The sequence number of the last dispatch sent.
+    pub fn last_seq(&self) -> u64 {
+        *self.state.seq.lock().unwrap()
+    }
+
     /// Answers the next message send with 429 and `retry_after`.
     pub fn rate_limit_next_send(&self, after: Duration) {
         *self.state.rate_limit.lock().unwrap() = Some(after);
