@@ -9,6 +9,7 @@
 use crate::config::{DISCORD_API, DiscordConfig, Intent};
 use crate::convert::{CHANNEL, render};
 use crate::handler::{Handler, Shared};
+use crate::lanes::Lanes;
 use crate::rest::Rest;
 use crate::token::Token;
 use colloquy_channel::{
@@ -165,6 +166,7 @@ impl DiscordChannel {
             inflight: self.inflight.clone(),
             shutdown: io.shutdown.clone(),
             me: AtomicU64::new(0),
+            lanes: Lanes::default(),
         });
         let mut client = ClientBuilder::new_with_http(http, self.intents())
             .event_handler(Handler(shared))

@@ -2,12 +2,32 @@
 
 use crate::config::QuickReplyStyle;
 use crate::convert::{Route, Seen, button_click, render, route};
+use crate::lanes::Lanes;
 use crate::rest::Rest;
+use colloquy_channel::inflight::InFlightGuard;
 use colloquy_channel::{Gateway, InFlight, Inbound, Outbound, Shutdown};
 use serenity::all::{Context, EventHandler, Interaction, Message, Ready, ResumedEvent};
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// How long the first message of an idle lane waits for messages the gateway delivered just before it
+/// (their tasks are already queued; a few milliseconds lets them take their place in the lane).
+const SETTLE: Duration = Duration::from_millis(15);
+
+/// A session lane key: (conversation channel id, user id).
+type LaneKey = (u64, u64);
+
+/// A message waiting in its session's lane.
+pub(crate) struct Job {
+    /// The message.
+    inbound: Inbound,
+    /// Message to answer with a reply reference (guild channels).
+    reply_to: Option<String>,
+    /// Keeps shutdown waiting until the job is done.
+    _busy: InFlightGuard,
+}
 
 /// Everything the handler needs, shared by serenity's per-event tasks.
 pub(crate) struct Shared {
@@ -27,6 +47,8 @@ pub(crate) struct Shared {
     pub(crate) shutdown: Shutdown,
     /// The bot's own user id, from READY (0 until then).
     pub(crate) me: AtomicU64,
+    /// Per-session ordering.
+    pub(crate) lanes: Lanes<LaneKey, Job>,
 }
 
 /// serenity's entry point into the adapter.
@@ -74,15 +96,44 @@ impl Shared {
         if self.shutdown.is_triggered() {
             return;
         }
-        let _busy = self.inflight.track();
+        let busy = self.inflight.track();
         let me = self.me.load(Ordering::Acquire);
         match route(&self.bot, &seen, me, &self.answer_in) {
             Route::Ignore(why) => tracing::trace!(?why, id = seen.id, "discord message ignored"),
             Route::Answer(inbound) => {
                 // In a guild channel several users share the channel: answer as a reply to the message.
                 let reply_to = seen.guild_id.map(|_| seen.id.to_string());
-                self.answer(inbound, reply_to.as_deref()).await;
+                self.enqueue(seen.id, inbound, reply_to, busy).await;
             }
+        }
+    }
+
+    /// Puts a message in its session's lane; if the lane was idle, works through it.
+    async fn enqueue(
+        &self,
+        order: u64,
+        inbound: Inbound,
+        reply_to: Option<String>,
+        busy: InFlightGuard,
+    ) {
+        let (Ok(channel), Ok(user)) = (
+            inbound.conversation.parse::<u64>(),
+            inbound.user.parse::<u64>(),
+        ) else {
+            return;
+        };
+        let key = (channel, user);
+        let job = Job {
+            inbound,
+            reply_to,
+            _busy: busy,
+        };
+        if !self.lanes.push(&key, order, job) {
+            return;
+        }
+        tokio::time::sleep(SETTLE).await;
+        while let Some(job) = self.lanes.next(&key) {
+            self.answer(job.inbound, job.reply_to.as_deref()).await;
         }
     }
 

@@ -7,6 +7,7 @@
 //! - [`rest`]: the REST calls the adapter makes, with 429 `retry_after` and backoff.
 //! - [`adapter`]: [`DiscordChannel`] (the [`colloquy_channel::Channel`]) and [`build`].
 //! - `handler` (private): serenity's event handler.
+//! - `lanes` (private): per-session ordering (serenity runs each event on a task of its own).
 //! - [`token`]: the bot token, redacted in logs.
 //!
 //! Setup and limits: `docs/channels/discord.md`.
@@ -15,6 +16,7 @@ pub mod adapter;
 pub mod config;
 pub mod convert;
 mod handler;
+mod lanes;
 pub mod rest;
 pub mod token;
 
