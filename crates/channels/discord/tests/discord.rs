@@ -429,6 +429,46 @@ async fn a_429_is_honoured_for_its_retry_after() {
     h.sup.stop_arbiters();
 }
 
+#[actix_rt::test]
+async fn server_errors_are_retried_with_backoff_and_refusals_are_not() {
+    let h = Harness::start(colloquy_testkit::flight_bot(), |_| {}).await;
+    h.fake
+        .fail_next_sends(&["503 Service Unavailable", "502 Bad Gateway"]);
+    h.dm_exchange(
+        "ana",
+        "I want to book a flight",
+        "e1",
+        &["Starting new booking. Please specify departure city."],
+    )
+    .await;
+    {
+        let log = h.fake.log();
+        assert_eq!(log.failed.len(), 2);
+        // Backoff: 200 ms after the first failure, 400 ms after the second.
+        let gap = log.failed[1].1.duration_since(log.failed[0].1);
+        assert!(gap >= Duration::from_millis(200), "first backoff {gap:?}");
+        let gap = log.sent[0].at.duration_since(log.failed[1].1);
+        assert!(gap >= Duration::from_millis(400), "second backoff {gap:?}");
+    }
+    // 403 (no access to the channel) is final: one attempt, the reply is dropped and logged; the session
+    // goes on.
+    h.fake.fail_next_sends(&["403 Forbidden"]);
+    h.dm("ana", "from Lahore", "e2").await;
+    h.fake
+        .wait_for("the 403", WAIT, |log| log.failed.len() == 3)
+        .await;
+    tokio::time::sleep(QUIET).await;
+    assert_eq!(h.fake.log().sent.len(), 1, "a refused send is not retried");
+    h.dm_exchange(
+        "ana",
+        "to Dubai",
+        "e3",
+        &["Confirm booking from Lahore to Dubai? (yes/no)"],
+    )
+    .await;
+    h.sup.stop_arbiters();
+}
+
 async fn resumes_after(h: &Harness, disrupt: impl FnOnce(&Harness)) {
     h.dm_exchange(
         "ana",

@@ -74,6 +74,8 @@ pub struct Log {
     pub sent: Vec<Sent>,
     /// 429s given, with when.
     pub rate_limited: Vec<Instant>,
+    /// Sends answered with an error status on demand, with when.
+    pub failed: Vec<(&'static str, Instant)>,
     /// Interaction callbacks (button click acknowledgements): (interaction id, body).
     pub interaction_acks: Vec<(String, Value)>,
     /// Requests the fake does not know (method, path) or with a wrong token.
@@ -93,6 +95,8 @@ struct State {
     log: Mutex<Log>,
     changed: Notify,
     rate_limit: Mutex<Option<Duration>>,
+    /// Status lines to answer the next sends with, in order.
+    failures: Mutex<Vec<&'static str>>,
     /// The connection that has a live session (after READY or RESUMED).
     live: Mutex<Option<mpsc::UnboundedSender<Order>>>,
     seq: Mutex<u64>,
@@ -132,6 +136,7 @@ impl FakeDiscord {
             log: Mutex::default(),
             changed: Notify::new(),
             rate_limit: Mutex::new(None),
+            failures: Mutex::new(Vec::new()),
             live: Mutex::new(None),
             seq: Mutex::new(0),
         });
@@ -225,6 +230,15 @@ impl FakeDiscord {
     /// The sequence number of the last dispatch sent.
     pub fn last_seq(&self) -> u64 {
         *self.state.seq.lock().unwrap()
+    }
+
+    /// Answers the next message sends with these HTTP status lines (e.g. `"503 Service Unavailable"`).
+    pub fn fail_next_sends(&self, statuses: &[&'static str]) {
+        self.state
+            .failures
+            .lock()
+            .unwrap()
+            .extend(statuses.iter().rev());
     }
 
     /// Answers the next message send with 429 and `retry_after`.
@@ -357,6 +371,10 @@ fn route(
                     json!({"message": "You are being rate limited.",
                     "retry_after": after.as_secs_f64(), "global": false}),
                 );
+            }
+            if let Some(status) = state.failures.lock().unwrap().pop() {
+                state.log().failed.push((status, Instant::now()));
+                return (status, json!({"message": status, "code": 0}));
             }
             let body: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
             let channel: u64 = channel.parse().unwrap_or(0);
