@@ -16,6 +16,7 @@ use colloquy_channel::{
     BoxFuture, Channel, ChannelError, ChannelIo, InFlight, Outbound, RetryPolicy, SessionKey,
 };
 use serenity::all::{ClientBuilder, GatewayIntents, HttpBuilder};
+use serenity::http::HttpError;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use std::time::Duration;
@@ -152,11 +153,7 @@ impl DiscordChannel {
         let http = http.build();
         // serenity falls back to the real gateway, silently, when this lookup fails; look it up here and
         // fail loudly instead (and pin the result below).
-        let gateway_url = http
-            .get_gateway()
-            .await
-            .map_err(|e| ChannelError::Transient(format!("GET /api/v10/gateway failed: {e}")))?
-            .url;
+        let gateway_url = http.get_gateway().await.map_err(lookup_error)?.url;
         let shared = Arc::new(Shared {
             bot: self.bot.clone(),
             style: self.config.quick_replies,
@@ -191,6 +188,20 @@ impl DiscordChannel {
         tracing::info!(bot = %self.bot, "discord channel stopped");
         outcome
     }
+}
+
+/// Explains a failed gateway lookup: a refused token is final, anything else may pass.
+fn lookup_error(e: serenity::Error) -> ChannelError {
+    if let serenity::Error::Http(HttpError::UnsuccessfulRequest(r)) = &e
+        && r.status_code.as_u16() == 401
+    {
+        return ChannelError::Rejected(
+            "Discord refused the bot token (HTTP 401): check the variable named by \
+             channels.discord.token_env"
+                .into(),
+        );
+    }
+    ChannelError::Transient(format!("GET /api/v10/gateway failed: {e}"))
 }
 
 impl Channel for DiscordChannel {

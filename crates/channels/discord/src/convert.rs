@@ -65,7 +65,7 @@ impl From<&Message> for Seen {
             author_is_bot: m.author.bot || m.webhook_id.is_some(),
             content: m.content.clone(),
             mentions: m.mentions.iter().map(|u| u.id.get()).collect(),
-            at_ms: u64::try_from(m.timestamp.unix_timestamp()).unwrap_or(0) * 1000,
+            at_ms: snowflake_ms(m.id.get()),
             reply_to: m
                 .message_reference
                 .as_ref()
@@ -147,9 +147,18 @@ pub fn button_click(bot: &str, click: &ComponentInteraction) -> Option<Inbound> 
         ),
         text: text.to_owned(),
         message_id: Some(format!("interaction:{}", click.id.get())),
-        at_ms: 0,
+        at_ms: snowflake_ms(click.id.get()),
         reply_to: Some(click.message.id.get().to_string()),
     })
+}
+
+/// Discord's epoch (2015-01-01T00:00:00Z) in Unix milliseconds.
+const DISCORD_EPOCH_MS: u64 = 1_420_070_400_000;
+
+/// When a Discord id was created, in Unix milliseconds (ids carry their creation time in the top 42 bits):
+/// millisecond precision, for messages and button clicks alike.
+pub fn snowflake_ms(id: u64) -> u64 {
+    (id >> 22) + DISCORD_EPOCH_MS
 }
 
 fn has_mention(content: &str, me: u64) -> bool {
@@ -357,6 +366,12 @@ mod tests {
             route("b", &seen(Some(3), "<@999>"), ME, &configured),
             Route::Ignore(Ignored::Empty)
         );
+    }
+
+    #[test]
+    fn ids_carry_their_time() {
+        // The example from Discord's docs: 175928847299117063 was created 2016-04-30T11:18:25.796Z.
+        assert_eq!(snowflake_ms(175_928_847_299_117_063), 1_462_015_105_796);
     }
 
     #[test]

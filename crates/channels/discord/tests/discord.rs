@@ -80,6 +80,37 @@ async fn a_failed_gateway_lookup_fails_loudly_instead_of_falling_back_to_the_rea
 }
 
 #[actix_rt::test]
+async fn a_refused_token_stops_run_with_a_clear_error() {
+    let fake = fake_discord::FakeDiscord::start();
+    let sup = Supervisor::start(
+        colloquy_testkit::flight_bot(),
+        Arc::new(MemoryStore::default()),
+        RuntimeConfig::default(),
+        Arc::new(SystemClock),
+    )
+    .unwrap();
+    let mut config = DiscordConfig::new("DISCORD_TOKEN");
+    config.api_url = fake.api_url.clone();
+    let channel =
+        colloquy_discord::build("flight-bot", config, &|_| Some("wrong.token".to_owned())).unwrap();
+    let (_trigger, shutdown) = ShutdownTrigger::new();
+    let gateway: Arc<dyn Gateway> = Arc::new(sup.clone());
+    let outcome = tokio::time::timeout(WAIT, channel.run(ChannelIo { gateway, shutdown }))
+        .await
+        .expect("run() must end");
+    match outcome {
+        Err(ChannelError::Rejected(e)) => assert!(e.contains("token_env"), "{e}"),
+        other => panic!("expected the token to be refused, got {other:?}"),
+    }
+    assert_eq!(fake.log().connections, 0);
+    assert_eq!(
+        fake.log().unexpected,
+        ["GET /api/v10/gateway without the bot token"]
+    );
+    sup.stop_arbiters();
+}
+
+#[actix_rt::test]
 async fn seed_booking_in_a_dm_with_a_button_click_then_a_proactive_event() {
     let h = Harness::start(colloquy_testkit::flight_bot(), |_| {}).await;
     let steps: [(&str, &[&str]); 4] = [
