@@ -225,7 +225,7 @@ async fn a_burst_of_messages_is_processed_in_order() {
 }
 
 #[actix_rt::test]
-async fn two_dm_users_stay_separate() {
+async fn two_dm_users_stay_separate_and_apart_from_other_channels() {
     let h = Harness::start(colloquy_testkit::flight_bot(), |_| {}).await;
     h.dm_exchange(
         "ana",
@@ -242,6 +242,26 @@ async fn two_dm_users_stay_separate() {
         &["Sorry, I didn't get that. I can book a flight or tell you the weather. Type 'help' for more."],
     )
     .await;
+    // A user of another channel with the same ids (say Telegram) has a session of their own too.
+    let other = h
+        .sup
+        .dispatch_message(colloquy_channel::Inbound {
+            bot: "flight-bot".into(),
+            channel: "telegram".into(),
+            conversation: h.dm_channel("ana").to_string(),
+            user: h.id("ana").to_string(),
+            display_name: None,
+            text: "from Lahore".into(),
+            message_id: Some(h.id("a2").to_string()),
+            at_ms: 0,
+            reply_to: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        other.messages[0].text,
+        "Sorry, I didn't get that. I can book a flight or tell you the weather. Type 'help' for more."
+    );
     h.dm_exchange(
         "ana",
         "from Lahore",
