@@ -163,6 +163,10 @@ impl Channel for LineTcpChannel {
         crate::convert::CHANNEL
     }
 
+    fn endpoint(&self) -> Option<String> {
+        Some(format!("tcp://{}", self.local_addr))
+    }
+
     fn run(self: Arc<Self>, io: ChannelIo) -> BoxFuture<'static, Result<(), ChannelError>> {
         Box::pin(async move {
             let std_listener = self
