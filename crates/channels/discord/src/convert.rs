@@ -8,7 +8,7 @@ use colloquy_channel::escape::discord_markdown;
 use colloquy_channel::{Inbound, Measure, Outbound, split_text};
 use serde::Serialize;
 use serenity::model::application::ComponentInteraction;
-use serenity::model::channel::Message;
+use serenity::model::channel::{Message, MessageType};
 use std::collections::HashSet;
 
 /// Channel name in session keys and config.
@@ -40,6 +40,9 @@ pub struct Seen {
     pub author_name: String,
     /// The author is a bot or webhook (including this bot itself).
     pub author_is_bot: bool,
+    /// A message a person typed (Discord type 0, or 19 for a reply), not a system notice such as a pin,
+    /// a join or a thread creation (whose `content` is the thread's name).
+    pub typed_by_user: bool,
     /// Raw text, mentions still in it.
     pub content: String,
     /// Users mentioned.
@@ -62,7 +65,8 @@ impl From<&Message> for Seen {
                 .global_name
                 .clone()
                 .unwrap_or_else(|| m.author.name.clone()),
-            author_is_bot: m.author.bot || m.webhook_id.is_some(),
+            author_is_bot: m.author.bot || m.author.system || m.webhook_id.is_some(),
+            typed_by_user: matches!(m.kind, MessageType::Regular | MessageType::InlineReply),
             content: m.content.clone(),
             mentions: m.mentions.iter().map(|u| u.id.get()).collect(),
             at_ms: snowflake_ms(m.id.get()),
@@ -84,6 +88,8 @@ pub enum Ignored {
     NotAddressed,
     /// No text left (an attachment only, or a bare mention).
     Empty,
+    /// A system notice (pin, join, thread created…), not something a person wrote.
+    SystemNotice,
 }
 
 /// What to do with a message.
@@ -102,6 +108,9 @@ pub enum Route {
 pub fn route(bot: &str, seen: &Seen, me: u64, answer_in: &HashSet<u64>) -> Route {
     if seen.author_is_bot || seen.author_id == me {
         return Route::Ignore(Ignored::FromBot);
+    }
+    if !seen.typed_by_user {
+        return Route::Ignore(Ignored::SystemNotice);
     }
     if seen.guild_id.is_some() {
         let mentioned = seen.mentions.contains(&me) || has_mention(&seen.content, me);
@@ -320,6 +329,7 @@ mod tests {
             author_id: 5,
             author_name: "ana".into(),
             author_is_bot: false,
+            typed_by_user: true,
             content: content.into(),
             mentions: Vec::new(),
             at_ms: 7000,
