@@ -77,7 +77,8 @@ impl EventHandler for Handler {
             if self.0.shutdown.is_triggered() {
                 return;
             }
-            let _busy = self.0.inflight.track();
+            let busy = self.0.inflight.track();
+            // Discord wants the acknowledgement within 3 s, whatever the session is doing.
             if let Err(e) = self
                 .0
                 .rest
@@ -86,7 +87,7 @@ impl EventHandler for Handler {
             {
                 tracing::warn!(error = %e, "could not acknowledge a button click");
             }
-            self.0.answer(inbound, None).await;
+            self.0.enqueue(click.id.get(), inbound, None, busy).await;
         }
     }
 }
