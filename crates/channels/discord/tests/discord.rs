@@ -80,6 +80,29 @@ async fn a_failed_gateway_lookup_fails_loudly_instead_of_falling_back_to_the_rea
 }
 
 #[actix_rt::test]
+async fn a_failing_second_gateway_lookup_cannot_send_serenity_to_the_real_gateway() {
+    // serenity looks the gateway up again after the adapter did; when that lookup fails it falls back to
+    // wss://gateway.discord.gg. The adapter pins the URL it got, so the bot still connects to the fake
+    // (Harness::start fails loudly otherwise).
+    let fake = fake_discord::FakeDiscord::start();
+    fake.answer_gateway_lookups(1);
+    let h = Harness::start_on(fake, colloquy_testkit::flight_bot(), |_| {}).await;
+    assert_eq!(
+        h.fake.log().gateway_lookups,
+        2,
+        "serenity's own lookup was made (and failed)"
+    );
+    h.dm_exchange(
+        "ana",
+        "I want to book a flight",
+        "p1",
+        &["Starting new booking. Please specify departure city."],
+    )
+    .await;
+    h.sup.stop_arbiters();
+}
+
+#[actix_rt::test]
 async fn a_refused_token_stops_run_with_a_clear_error() {
     let fake = fake_discord::FakeDiscord::start();
     let sup = Supervisor::start(

@@ -95,6 +95,8 @@ struct State {
     log: Mutex<Log>,
     changed: Notify,
     rate_limit: Mutex<Option<Duration>>,
+    /// Gateway lookups answered before the fake starts answering them with 500 (None: always answer).
+    lookups_answered: Mutex<Option<usize>>,
     /// Status lines to answer the next sends with, in order.
     failures: Mutex<Vec<&'static str>>,
     /// The connection that has a live session (after READY or RESUMED).
@@ -137,6 +139,7 @@ impl FakeDiscord {
             changed: Notify::new(),
             rate_limit: Mutex::new(None),
             failures: Mutex::new(Vec::new()),
+            lookups_answered: Mutex::new(None),
             live: Mutex::new(None),
             seq: Mutex::new(0),
         });
@@ -230,6 +233,11 @@ impl FakeDiscord {
     /// The sequence number of the last dispatch sent.
     pub fn last_seq(&self) -> u64 {
         *self.state.seq.lock().unwrap()
+    }
+
+    /// Answers only the first `n` gateway lookups; later ones get a 500.
+    pub fn answer_gateway_lookups(&self, n: usize) {
+        *self.state.lookups_answered.lock().unwrap() = Some(n);
     }
 
     /// Answers the next message sends with these HTTP status lines (e.g. `"503 Service Unavailable"`).
@@ -351,7 +359,20 @@ fn route(
     let segments: Vec<&str> = path.trim_start_matches("/api/v10/").split('/').collect();
     match (method, segments.as_slice()) {
         ("GET", ["gateway"]) => {
-            state.log().gateway_lookups += 1;
+            let mut log = state.log();
+            log.gateway_lookups += 1;
+            if state
+                .lookups_answered
+                .lock()
+                .unwrap()
+                .is_some_and(|n| log.gateway_lookups > n)
+            {
+                return (
+                    "500 Internal Server Error",
+                    json!({"message": "500", "code": 0}),
+                );
+            }
+            drop(log);
             ("200 OK", json!({"url": state.ws_url}))
         }
         ("GET", ["gateway", "bot"]) => {

@@ -37,7 +37,15 @@ impl Harness {
     /// Starts the fake, the runtime with `bot`, and the adapter (configured by `tweak`), and waits until the
     /// adapter looked the gateway up at the fake and identified there. Must run inside an actix System.
     pub async fn start(bot: Bot, tweak: impl FnOnce(&mut DiscordConfig)) -> Harness {
-        let fake = FakeDiscord::start();
+        Harness::start_on(FakeDiscord::start(), bot, tweak).await
+    }
+
+    /// [`Harness::start`] with a fake prepared by the test.
+    pub async fn start_on(
+        fake: FakeDiscord,
+        bot: Bot,
+        tweak: impl FnOnce(&mut DiscordConfig),
+    ) -> Harness {
         let sup = Supervisor::start(
             bot,
             Arc::new(MemoryStore::default()),
