@@ -554,6 +554,20 @@ async fn resumes_after(h: &Harness, disrupt: impl FnOnce(&Harness)) {
     let identifies_before = h.fake.log().identifies.len();
     let last_seq = h.fake.last_seq();
     disrupt(h);
+    // While the session is down Ana writes again, and Discord will also replay her first message
+    // (at-least-once): after the RESUME both arrive; the replay must not be answered twice.
+    let ana = user(h.id("ana"), "ana", false);
+    let dm = h.dm_channel("ana");
+    h.fake.missed_message_create(message(
+        h.id("c1"),
+        dm,
+        None,
+        ana.clone(),
+        "I want to book a flight",
+        vec![],
+    ));
+    h.fake
+        .missed_message_create(message(h.id("c2"), dm, None, ana, "from Lahore", vec![]));
     h.fake
         .wait_for("RESUME on a new connection", WAIT, |log| {
             !log.resumes.is_empty() && log.connections >= 2
@@ -575,11 +589,21 @@ async fn resumes_after(h: &Harness, disrupt: impl FnOnce(&Harness)) {
             "resumed, not re-identified"
         );
     }
+    h.texts_to(dm, 2, WAIT).await;
+    tokio::time::sleep(QUIET).await;
+    assert_eq!(
+        h.texts_to(dm, 0, Duration::ZERO).await,
+        [
+            "Starting new booking. Please specify departure city.",
+            "Great! Now tell me the destination city."
+        ],
+        "the missed message answered, the replayed one not again"
+    );
     h.dm_exchange(
         "ana",
-        "from Lahore",
-        "c2",
-        &["Great! Now tell me the destination city."],
+        "to Dubai",
+        "c3",
+        &["Confirm booking from Lahore to Dubai? (yes/no)"],
     )
     .await;
 }

@@ -97,6 +97,8 @@ struct State {
     rate_limit: Mutex<Option<Duration>>,
     /// Gateway lookups answered before the fake starts answering them with 500 (None: always answer).
     lookups_answered: Mutex<Option<usize>>,
+    /// MESSAGE_CREATEs to replay after the next RESUME.
+    missed: Mutex<Vec<Value>>,
     /// Status lines to answer the next sends with, in order.
     failures: Mutex<Vec<&'static str>>,
     /// The connection that has a live session (after READY or RESUMED).
@@ -139,6 +141,7 @@ impl FakeDiscord {
             changed: Notify::new(),
             rate_limit: Mutex::new(None),
             failures: Mutex::new(Vec::new()),
+            missed: Mutex::new(Vec::new()),
             lookups_answered: Mutex::new(None),
             live: Mutex::new(None),
             seq: Mutex::new(0),
@@ -222,12 +225,35 @@ impl FakeDiscord {
 
     /// Asks the bot to reconnect (op 7), as Discord does before moving a session.
     pub fn reconnect(&self) {
-        self.order(Order::Reconnect);
+        self.take_live()
+            .send(Order::Reconnect)
+            .expect("gateway connection gone");
     }
 
     /// Drops the gateway TCP connection without a close frame, as a network failure would.
     pub fn drop_connection(&self) {
-        self.order(Order::Drop);
+        self.take_live()
+            .send(Order::Drop)
+            .expect("gateway connection gone");
+    }
+
+    /// Ends the live session now (so nothing more is sent on it) and returns its connection.
+    fn take_live(&self) -> mpsc::UnboundedSender<Order> {
+        self.state
+            .live
+            .lock()
+            .unwrap()
+            .take()
+            .expect("no live gateway connection")
+    }
+
+    /// Queues a MESSAGE_CREATE for a session that is down: Discord replays it after the bot's RESUME.
+    pub fn missed_message_create(&self, message: Value) {
+        assert!(
+            self.state.live.lock().unwrap().is_none(),
+            "the session is live"
+        );
+        self.state.missed.lock().unwrap().push(message);
     }
 
     /// The sequence number of the last dispatch sent.
@@ -477,8 +503,13 @@ async fn gateway_connection(stream: TcpStream, state: Arc<State>) {
                     }
                     Some(6) => {
                         state.log().resumes.push(payload["d"].clone());
+                        // RESUMED, then what the bot missed, as Discord replays it.
+                        let _ = tx.send(Order::Dispatch("RESUMED", json!({})));
+                        for m in state.missed.lock().unwrap().drain(..) {
+                            let _ = tx.send(Order::Dispatch("MESSAGE_CREATE", m));
+                        }
                         *state.live.lock().unwrap() = Some(tx.clone());
-                        Some(dispatch(&state, "RESUMED", json!({})))
+                        None
                     }
                     _ => None,
                 };
