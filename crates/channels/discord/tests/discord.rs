@@ -662,6 +662,24 @@ async fn shutdown_mid_send_drains_the_pending_reply_and_returns_promptly() {
 }
 
 #[test]
+fn the_cli_registration_line_compiles_and_builds_from_toml() {
+    // The constructor shape of `crates/cli/src/channels.rs` (`Typed::new("discord", …)`).
+    type Constructor<C> = fn(&str, C) -> Result<Arc<dyn Channel>, ChannelError>;
+    let register: Constructor<DiscordConfig> = |bot, config| {
+        Ok(colloquy_discord::build(bot, config, &|name| {
+            std::env::var(name).ok()
+        })?)
+    };
+    let config: DiscordConfig =
+        toml::from_str("token_env = \"COLLOQUY_TEST_UNSET_DISCORD_TOKEN\"\nchannels = [\"1\"]")
+            .unwrap();
+    let Err(ChannelError::Config(m)) = register("flight-bot", config) else {
+        panic!("an unset token variable must fail the build")
+    };
+    assert!(m.contains("COLLOQUY_TEST_UNSET_DISCORD_TOKEN"), "{m}");
+}
+
+#[test]
 fn build_reads_the_token_from_the_named_variable_and_never_prints_it() {
     let config = DiscordConfig::new("MY_DISCORD_TOKEN");
     let err = colloquy_discord::build("b", config.clone(), &|_| None).unwrap_err();
