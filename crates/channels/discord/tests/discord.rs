@@ -623,6 +623,36 @@ async fn a_dropped_gateway_connection_resumes_and_the_conversation_continues() {
 }
 
 #[actix_rt::test]
+async fn an_invalidated_session_identifies_anew_and_the_conversation_continues() {
+    let h = Harness::start(colloquy_testkit::flight_bot(), |_| {}).await;
+    h.dm_exchange(
+        "ana",
+        "I want to book a flight",
+        "v1",
+        &["Starting new booking. Please specify departure city."],
+    )
+    .await;
+    h.fake.refuse_resume();
+    h.fake.drop_connection();
+    h.fake
+        .wait_for(
+            "a second IDENTIFY after the refused RESUME",
+            Duration::from_secs(15),
+            |log| log.resumes.len() == 1 && log.identifies.len() == 2,
+        )
+        .await;
+    // The conversation lives in the runtime, not in the gateway session.
+    h.dm_exchange(
+        "ana",
+        "from Lahore",
+        "v2",
+        &["Great! Now tell me the destination city."],
+    )
+    .await;
+    h.sup.stop_arbiters();
+}
+
+#[actix_rt::test]
 async fn shutdown_mid_send_drains_the_pending_reply_and_returns_promptly() {
     let h = Harness::start(colloquy_testkit::flight_bot(), |_| {}).await;
     h.dm_exchange(

@@ -97,6 +97,8 @@ struct State {
     rate_limit: Mutex<Option<Duration>>,
     /// Gateway lookups answered before the fake starts answering them with 500 (None: always answer).
     lookups_answered: Mutex<Option<usize>>,
+    /// Answer RESUME with INVALID_SESSION (op 9, not resumable), as Discord does for an expired session.
+    refuse_resume: std::sync::atomic::AtomicBool,
     /// MESSAGE_CREATEs to replay after the next RESUME.
     missed: Mutex<Vec<Value>>,
     /// Status lines to answer the next sends with, in order.
@@ -142,6 +144,7 @@ impl FakeDiscord {
             rate_limit: Mutex::new(None),
             failures: Mutex::new(Vec::new()),
             missed: Mutex::new(Vec::new()),
+            refuse_resume: std::sync::atomic::AtomicBool::new(false),
             lookups_answered: Mutex::new(None),
             live: Mutex::new(None),
             seq: Mutex::new(0),
@@ -245,6 +248,13 @@ impl FakeDiscord {
             .unwrap()
             .take()
             .expect("no live gateway connection")
+    }
+
+    /// From now on, RESUME is answered with INVALID_SESSION (`d: false`): the bot must identify anew.
+    pub fn refuse_resume(&self) {
+        self.state
+            .refuse_resume
+            .store(true, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Queues a MESSAGE_CREATE for a session that is down: Discord replays it after the bot's RESUME.
@@ -500,6 +510,10 @@ async fn gateway_connection(stream: TcpStream, state: Arc<State>) {
                             "session_id": SESSION_ID, "resume_gateway_url": state.ws_url,
                             "shard": [0, 1], "application": {"id": BOT_ID.to_string(), "flags": 0},
                         })))
+                    }
+                    Some(6) if state.refuse_resume.load(std::sync::atomic::Ordering::SeqCst) => {
+                        state.log().resumes.push(payload["d"].clone());
+                        Some(json!({"op": 9, "d": false}))
                     }
                     Some(6) => {
                         state.log().resumes.push(payload["d"].clone());
