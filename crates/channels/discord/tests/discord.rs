@@ -248,6 +248,24 @@ async fn a_burst_of_messages_is_processed_in_order() {
 }
 
 #[actix_rt::test]
+async fn quick_replies_can_be_a_numbered_list() {
+    let h = Harness::start(colloquy_testkit::flight_bot(), |c| {
+        c.quick_replies = colloquy_discord::QuickReplyStyle::Numbered;
+    })
+    .await;
+    h.dm_exchange(
+        "ana",
+        "I want to fly from Lahore to DXB",
+        "n1",
+        &["Starting new booking. Confirm booking from Lahore to Dubai? (yes/no)\n1. yes\n2. no"],
+    )
+    .await;
+    let sent = h.sent_to(h.dm_channel("ana"), 1, WAIT).await;
+    assert!(sent[0].body.get("components").is_none(), "no buttons");
+    h.sup.stop_arbiters();
+}
+
+#[actix_rt::test]
 async fn two_dm_users_stay_separate_and_apart_from_other_channels() {
     let h = Harness::start(colloquy_testkit::flight_bot(), |_| {}).await;
     h.dm_exchange(
