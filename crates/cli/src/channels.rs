@@ -85,9 +85,16 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Registration for Typed<C> {
 
 /// The adapters this binary can run, besides `websocket`.
 pub fn registry() -> Vec<Box<dyn Registration>> {
-    vec![Typed::new("line_tcp", |bot, config| {
-        Ok(colloquy_line_tcp::LineTcpChannel::bind(bot, config)?)
-    })]
+    vec![
+        Typed::new("line_tcp", |bot, config| {
+            Ok(colloquy_line_tcp::LineTcpChannel::bind(bot, config)?)
+        }),
+        Typed::new("discord", |bot, config| {
+            Ok(colloquy_discord::build(bot, config, &|name| {
+                std::env::var(name).ok()
+            })?)
+        }),
+    ]
 }
 
 /// Every channel name accepted under `[channels]`.
