@@ -164,7 +164,11 @@ impl FakeTelegram {
     pub fn requeue(&self, update_id: i64) {
         {
             let mut inner = self.inner();
-            let update = inner.history.get(&update_id).cloned().expect("known update");
+            let update = inner
+                .history
+                .get(&update_id)
+                .cloned()
+                .expect("known update");
             inner.queue.insert(update_id, update);
             inner.confirmed = inner.confirmed.min(update_id);
         }
@@ -262,7 +266,10 @@ impl FakeTelegram {
     /// token, or addressed another host.
     pub fn assert_clean(&self) {
         let v = self.violations();
-        assert!(v.is_empty(), "the client broke the Bot API contract: {v:#?}");
+        assert!(
+            v.is_empty(),
+            "the client broke the Bot API contract: {v:#?}"
+        );
     }
 }
 
@@ -358,8 +365,14 @@ async fn serve(req: HttpRequest, body: web::Bytes, state: web::Data<State>) -> H
         })),
         "getwebhookinfo" => {
             let inner = state.inner.lock().unwrap();
-            let url = inner.webhook.as_ref().map(|w| w.0.clone()).unwrap_or_default();
-            ok(json!({"url": url, "has_custom_certificate": false, "pending_update_count": inner.queue.len()}))
+            let url = inner
+                .webhook
+                .as_ref()
+                .map(|w| w.0.clone())
+                .unwrap_or_default();
+            ok(
+                json!({"url": url, "has_custom_certificate": false, "pending_update_count": inner.queue.len()}),
+            )
         }
         "deletewebhook" => {
             state.inner.lock().unwrap().webhook = None;
@@ -394,7 +407,11 @@ fn params(content_type: &str, body: &[u8]) -> Value {
             let Some((head, value)) = part.split_once("\r\n\r\n") else {
                 continue;
             };
-            let Some(name) = head.split("name=\"").nth(1).and_then(|n| n.split('"').next()) else {
+            let Some(name) = head
+                .split("name=\"")
+                .nth(1)
+                .and_then(|n| n.split('"').next())
+            else {
                 continue;
             };
             let value = value.trim_end_matches("\r\n");

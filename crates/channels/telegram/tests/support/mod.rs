@@ -131,7 +131,11 @@ impl Harness {
             .iter()
             .any(|c| c == "getupdates" || c == "setwebhook")
         {
-            assert!(Instant::now() < deadline, "adapter never polled: {:?}", self.fake.calls());
+            assert!(
+                Instant::now() < deadline,
+                "adapter never polled: {:?}",
+                self.fake.calls()
+            );
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
     }
