@@ -75,6 +75,8 @@ pub struct Server {
     pub ws_url: String,
     /// The child process.
     pub child: Child,
+    /// Lines printed on stdout before the listening line (e.g. `colloquy channel line_tcp ready at …`).
+    pub startup_lines: Vec<String>,
     stderr: Arc<Mutex<String>>,
     config_dir: tempfile::TempDir,
 }
@@ -172,6 +174,7 @@ impl Server {
             addr,
             ws_url,
             child,
+            startup_lines: seen,
             stderr,
             config_dir,
         }

@@ -29,7 +29,15 @@ pub trait Channel: Send + Sync + 'static {
         messages: Vec<Outbound>,
     ) -> BoxFuture<'static, Result<(), ChannelError>>;
 
+    /// Where users reach this channel, for the start-up log (`tcp://127.0.0.1:7070`). Default: none.
+    fn endpoint(&self) -> Option<String> {
+        None
+    }
+
     /// HTTP endpoints the adapter needs on colloquy's server (e.g. a webhook). Default: none.
+    ///
+    /// Handlers run on the HTTP server's threads: a handler should only parse and validate the request and
+    /// pass the work to the adapter's own tasks (e.g. over a channel), not use runtime-bound clients.
     fn webhooks(&self) -> Vec<Arc<dyn WebhookHandler>> {
         Vec::new()
     }

@@ -50,10 +50,16 @@ pub fn split_text(text: &str, limit: usize, measure: Measure) -> Vec<String> {
             parts.push(rest.to_owned());
             break;
         }
-        let cut = last_newline
-            .or(last_space)
-            .filter(|&i| i > 0)
-            .unwrap_or(end);
+        // The limit may fall exactly on whitespace: then that is the natural cut.
+        let at_boundary = rest[end..].starts_with(char::is_whitespace);
+        let cut = if at_boundary {
+            end
+        } else {
+            last_newline
+                .or(last_space)
+                .filter(|&i| i > 0)
+                .unwrap_or(end)
+        };
         let (head, tail) = rest.split_at(cut);
         let head = head.trim_end();
         if !head.is_empty() {
@@ -77,6 +83,10 @@ mod tests {
         );
         assert_eq!(
             split_text("aaa bbb ccc", 8, Measure::Chars),
+            ["aaa bbb", "ccc"]
+        );
+        assert_eq!(
+            split_text("aaa bbb\nccc", 7, Measure::Chars),
             ["aaa bbb", "ccc"]
         );
         assert_eq!(

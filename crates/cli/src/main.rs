@@ -8,9 +8,12 @@
 //! - [`console`]: `colloquy chat` — a REPL against the same bot in-process.
 //! - [`check`]: `colloquy check` — validate and summarize; exit code 2 on errors.
 //!
-//! This is the one place that names every channel adapter (see `serve::channels`).
+//! - [`channels`]: the one list of channel adapters, and hosting them.
+//!
+//! This is the one place that names every channel adapter.
 
 mod args;
+mod channels;
 mod check;
 mod console;
 mod logging;

@@ -1,10 +1,13 @@
 //! `colloquy run`: storage, runtime, channels, and one owner for signals.
 
 use crate::args::RunArgs;
+use crate::channels::{self, ChannelHost};
 use crate::settings::{self, Backend, DurabilityMode, Settings, StorageSection};
-use actix_web::{App, HttpResponse, HttpServer, web};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use anyhow::{Context as _, bail};
 use colloquy_channel::Gateway;
+use colloquy_channel::{Channel, WebhookHandler, WebhookRequest};
+use colloquy_flow::SourceFile;
 use colloquy_runtime::{Durability, RuntimeConfig, Supervisor, SystemClock};
 use colloquy_store::{MemoryStore, SessionStore, SledStore};
 use colloquy_websocket::identity::Secret;
@@ -89,7 +92,18 @@ async fn serve(
     let gateway: Arc<dyn Gateway> = Arc::new(supervisor.clone());
     let ws_config = settings.websocket.clone();
     let secret = websocket_secret(&ws_config, store.as_ref())?;
-    let channels = channels(&bot_name, &ws_config, secret, gateway);
+    let channels = websocket_channels(&bot_name, &ws_config, secret, gateway.clone());
+    let adapters = build_adapters(&settings, &bot_name)?;
+    let webhooks: Vec<Arc<dyn WebhookHandler>> =
+        adapters.iter().flat_map(|a| a.webhooks()).collect();
+    for a in &adapters {
+        println!(
+            "colloquy channel {} ready{}",
+            a.name(),
+            a.endpoint().map(|e| format!(" at {e}")).unwrap_or_default()
+        );
+    }
+    let host = ChannelHost::start(&adapters, gateway)?;
     let health = supervisor.clone();
     let stopping = channels.clone();
     let server = HttpServer::new(move || {
@@ -107,6 +121,9 @@ async fn serve(
         for channel in &channels {
             let channel = channel.clone();
             app = app.configure(move |cfg| channel.configure(cfg));
+        }
+        for hook in &webhooks {
+            app = app.configure(|cfg| mount_webhook(cfg, hook.clone()));
         }
         app
     })
@@ -133,14 +150,64 @@ async fn serve(
         handle.stop(true).await;
     });
     server.await?;
+    host.stop().await;
     supervisor.flush()?;
     supervisor.stop_arbiters();
     tracing::info!("stopped; every committed turn is flushed");
     Ok(())
 }
 
-/// Every channel this binary serves. Adding a channel = one line here and its dependency in Cargo.toml.
-fn channels(
+/// Builds every configured adapter of the registry (`channels::registry`).
+fn build_adapters(settings: &Settings, bot: &str) -> anyhow::Result<Vec<Arc<dyn Channel>>> {
+    let (name, text) = &settings.source;
+    let source = SourceFile::new(name, text);
+    let registry = channels::registry();
+    let mut built = Vec::new();
+    for (channel, table) in &settings.file.channels {
+        if let Some(r) = registry.iter().find(|r| r.name() == channel.as_str()) {
+            built.push(r.build(&source, bot, table.clone())?);
+        }
+    }
+    Ok(built)
+}
+
+/// Mounts a framework-neutral webhook on the HTTP server: body limit → 413, then the adapter's handler.
+fn mount_webhook(cfg: &mut web::ServiceConfig, hook: Arc<dyn WebhookHandler>) {
+    let limit = hook.max_body_bytes();
+    let path = hook.path().to_owned();
+    cfg.service(
+        web::resource(path)
+            .app_data(web::PayloadConfig::new(limit))
+            .route(web::post().to(move |req: HttpRequest, body: web::Bytes| {
+                let hook = hook.clone();
+                async move {
+                    let headers = req
+                        .headers()
+                        .iter()
+                        .filter_map(|(k, v)| {
+                            v.to_str()
+                                .ok()
+                                .map(|v| (k.as_str().to_owned(), v.to_owned()))
+                        })
+                        .collect();
+                    let res = hook
+                        .handle(WebhookRequest {
+                            headers,
+                            body: body.to_vec(),
+                        })
+                        .await;
+                    let status = actix_web::http::StatusCode::from_u16(res.status)
+                        .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR);
+                    HttpResponse::build(status)
+                        .content_type("application/json")
+                        .body(res.body)
+                }
+            })),
+    );
+}
+
+/// The WebSocket channel (served by the HTTP server itself), if enabled.
+fn websocket_channels(
     bot: &str,
     ws: &WebSocketConfig,
     secret: Secret,

@@ -81,10 +81,9 @@ pub struct Settings {
     pub runtime: RuntimeSection,
     /// `[channels.websocket]`
     pub websocket: WebSocketConfig,
+    /// Path and text of the bot file, to locate errors when adapters are built.
+    pub source: (String, String),
 }
-
-/// Channels this binary knows (see `serve::channels`).
-pub const KNOWN_CHANNELS: [&str; 1] = ["websocket"];
 
 /// Loads and validates `path`, returning every problem found.
 pub fn load(path: &Path) -> Result<Settings, Diagnostics> {
@@ -127,14 +126,22 @@ pub fn load(path: &Path) -> Result<Settings, Diagnostics> {
                 .0,
         );
     }
-    for name in file.channels.keys() {
-        if !KNOWN_CHANNELS.contains(&name.as_str()) {
+    let registry = crate::channels::registry();
+    let known = crate::channels::known_names();
+    for (name, table) in &file.channels {
+        if let Some(r) = registry.iter().find(|r| r.name() == name.as_str()) {
+            if let Err(d) = r.check(&source, table.clone()) {
+                errors.extend(d.0);
+            }
+            continue;
+        }
+        if !known.contains(&name.as_str()) {
             errors.extend(
                 source
                     .diagnostics(vec![colloquy_flow::diagnostics::Problem::at(
                         vec!["channels".into(), name.clone()],
                         format!("unknown channel `{name}`"),
-                        format!("this build has: {}", KNOWN_CHANNELS.join(", ")),
+                        format!("this build has: {}", known.join(", ")),
                     )])
                     .0,
             );
@@ -153,6 +160,7 @@ pub fn load(path: &Path) -> Result<Settings, Diagnostics> {
         storage: storage.unwrap_or_default(),
         runtime: runtime.unwrap_or_default(),
         websocket: websocket.unwrap_or_default(),
+        source: (name.clone(), text.clone()),
     })
 }
 

@@ -4,8 +4,10 @@
 //! - [`transcript`]: [`check_transcript`] runs a scripted conversation (`user:` / `bot:` / `event:` /
 //!   `stack:` lines) against a bot in-process and fails with a readable diff.
 //! - [`bots`]: loads the shipped example bots from `config/`.
+//! - [`conformance`]: the checks every channel adapter's tests run ([`conformance::run_all`]).
 
 pub mod bots;
+pub mod conformance;
 pub mod transcript;
 
 pub use bots::{example_path, flight_bot};

@@ -2,12 +2,18 @@
 
 use crate::config::WebSocketConfig;
 use crate::connection::{Connection, Settings};
+use crate::convert::ServerFrame;
 use crate::identity::Secret;
 use actix_web::{HttpRequest, HttpResponse, web};
 use actix_ws::{AggregatedMessage, CloseCode, CloseReason, ProtocolError};
-use colloquy_channel::Gateway;
+use colloquy_channel::{
+    BoxFuture, Channel, ChannelError, ChannelIo, Gateway, Outbound, SessionKey,
+};
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
 
 /// The WebSocket channel, ready to be mounted on an actix-web `App`.
 #[derive(Clone)]
@@ -17,6 +23,8 @@ pub struct WebSocketChannel {
     gateway: Arc<dyn Gateway>,
     /// Set to `true` to close every connection (with 1001) — the server is stopping.
     closing: Arc<tokio::sync::watch::Sender<bool>>,
+    /// Open connections by user, for proactive messages.
+    connections: Arc<Mutex<HashMap<String, Vec<mpsc::UnboundedSender<ServerFrame>>>>>,
 }
 
 impl std::fmt::Debug for WebSocketChannel {
@@ -44,6 +52,28 @@ impl WebSocketChannel {
             config: Arc::new(config),
             gateway,
             closing: Arc::new(tokio::sync::watch::Sender::new(false)),
+            connections: Arc::default(),
+        }
+    }
+
+    fn register(&self, user: &str, tx: &mpsc::UnboundedSender<ServerFrame>) {
+        let mut map = self
+            .connections
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        map.entry(user.to_owned()).or_default().push(tx.clone());
+    }
+
+    fn unregister(&self, user: &str, tx: &mpsc::UnboundedSender<ServerFrame>) {
+        let mut map = self
+            .connections
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(list) = map.get_mut(user) {
+            list.retain(|s| !s.same_channel(tx));
+            if list.is_empty() {
+                map.remove(user);
+            }
         }
     }
 
@@ -124,6 +154,8 @@ async fn serve(
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     let mut last_heard = Instant::now();
     let mut closing = channel.closing.subscribe();
+    let (proactive_tx, mut proactive) = mpsc::unbounded_channel::<ServerFrame>();
+    let mut registered: Option<String> = None;
     if *closing.borrow() {
         let _ = session.close(Some(going_away())).await;
         return;
@@ -131,14 +163,26 @@ async fn serve(
     let reason = loop {
         tokio::select! {
             _ = closing.changed() => break Some(going_away()),
+            Some(frame) = proactive.recv() => {
+                if session.text(frame.to_json()).await.is_err() {
+                    break None;
+                }
+            }
             msg = stream.recv() => {
                 last_heard = Instant::now();
                 let frame = match msg {
-                    None => return,
-                    Some(Ok(AggregatedMessage::Text(text))) => conn.on_text(channel.gateway.as_ref(), &text).await,
+                    None => break None,
+                    Some(Ok(AggregatedMessage::Text(text))) => {
+                        let frame = conn.on_text(channel.gateway.as_ref(), &text).await;
+                        if registered.is_none() && let Some(user) = conn.user() {
+                            channel.register(user, &proactive_tx);
+                            registered = Some(user.to_owned());
+                        }
+                        frame
+                    }
                     Some(Ok(AggregatedMessage::Binary(_))) => conn.on_binary(),
                     Some(Ok(AggregatedMessage::Ping(b))) => {
-                        if session.pong(&b).await.is_err() { return }
+                        if session.pong(&b).await.is_err() { break None }
                         continue;
                     }
                     Some(Ok(AggregatedMessage::Pong(_))) => continue,
@@ -149,7 +193,7 @@ async fn serve(
                     }
                 };
                 if session.text(frame.to_json()).await.is_err() {
-                    return;
+                    break None;
                 }
             }
             _ = ping.tick() => {
@@ -157,10 +201,57 @@ async fn serve(
                     break Some(CloseReason { code: CloseCode::Away, description: Some("no traffic; closing idle connection".into()) });
                 }
                 if session.ping(b"").await.is_err() {
-                    return;
+                    break None;
                 }
             }
         }
     };
+    if let Some(user) = &registered {
+        channel.unregister(user, &proactive_tx);
+    }
     let _ = session.close(reason).await;
+}
+
+impl Channel for WebSocketChannel {
+    fn name(&self) -> &str {
+        crate::connection::CHANNEL
+    }
+
+    /// The connections are served by the HTTP server; `run` only waits for shutdown and then closes them.
+    fn run(self: Arc<Self>, io: ChannelIo) -> BoxFuture<'static, Result<(), ChannelError>> {
+        let mut shutdown = io.shutdown;
+        Box::pin(async move {
+            shutdown.wait().await;
+            self.close_all();
+            Ok(())
+        })
+    }
+
+    fn deliver(
+        &self,
+        to: &SessionKey,
+        messages: Vec<Outbound>,
+    ) -> BoxFuture<'static, Result<(), ChannelError>> {
+        let senders = self
+            .connections
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&to.user)
+            .cloned()
+            .unwrap_or_default();
+        Box::pin(async move {
+            let frame = || ServerFrame::Reply {
+                in_reply_to: None,
+                messages: messages.clone(),
+                duplicate: false,
+            };
+            let delivered = senders.iter().filter(|s| s.send(frame()).is_ok()).count();
+            if delivered == 0 {
+                return Err(ChannelError::Rejected(
+                    "the user has no open connection".into(),
+                ));
+            }
+            Ok(())
+        })
+    }
 }
