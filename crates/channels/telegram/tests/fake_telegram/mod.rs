@@ -143,6 +143,28 @@ impl FakeTelegram {
         self.push(chat, user, text, None)
     }
 
+    /// Queues many private-chat messages at once (chat id = user id), in order; one wake-up.
+    pub fn private_batch(&self, messages: &[(i64, &str)]) {
+        {
+            let mut inner = self.inner();
+            for &(user, text) in messages {
+                inner.next_update_id += 1;
+                inner.next_message_id += 1;
+                let (u, m) = (inner.next_update_id, inner.next_message_id);
+                let chat =
+                    json!({"id": user, "type": "private", "first_name": format!("User{user}")});
+                let update = message_update(u, m, chat, user, text, None);
+                inner.queue.insert(u, update);
+            }
+        }
+        self.state.news.notify_waiters();
+    }
+
+    /// Forgets what was sent (the benchmark keeps memory flat between rounds).
+    pub fn clear_sent(&self) {
+        self.inner().sent.clear();
+    }
+
     /// Pushes a message update and wakes a waiting `getUpdates`.
     pub fn push(&self, chat: Value, user: i64, text: &str, reply_to: Option<Value>) -> (i64, i64) {
         let (update_id, message_id) = {
