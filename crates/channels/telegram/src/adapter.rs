@@ -54,13 +54,18 @@ pub(crate) struct Shared {
 pub(crate) enum Job {
     /// A proactive message to a stored conversation.
     Deliver {
+        /// The stored conversation's chat id.
         chat_id: i64,
+        /// What to send.
         messages: Vec<Outbound>,
+        /// Gets the outcome once every part was sent (or gave up).
         done: oneshot::Sender<Result<(), ChannelError>>,
     },
     /// An update received on the webhook; `done` gets whether it was handled.
     Webhook {
+        /// The update as Telegram posted it.
         update: Box<Update>,
+        /// Gets whether the update was handled (200) or must come again (503).
         done: oneshot::Sender<Handled>,
     },
 }
