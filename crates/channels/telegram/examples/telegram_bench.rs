@@ -103,6 +103,7 @@ impl Figures {
 /// Phase 1: the fake answering getUpdates/sendMessage for a bare client (no adapter, no runtime).
 fn fake_alone(chats: i64, turns: usize) -> Figures {
     let fake = FakeTelegram::start();
+    fake.keep_only(1);
     queue_all(&fake, chats, turns, 1);
     let total = chats as usize * turns;
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -152,6 +153,7 @@ fn fake_alone(chats: i64, turns: usize) -> Figures {
 /// Phase 2: the real adapter + runtime through the fake.
 fn adapter_and_runtime(chats: i64, turns: usize, adapter_on_system: bool) -> Figures {
     let fake = Arc::new(FakeTelegram::start());
+    fake.keep_only(1);
     let total = chats as usize * turns;
     let sys = actix_rt::System::new();
     let (f, check) = sys.block_on(async {

@@ -57,6 +57,10 @@ struct Inner {
     rate_limit: u32,
     retry_after: u64,
     webhook: Option<(String, Option<String>)>,
+    /// Successful sendMessage calls.
+    delivered: usize,
+    /// When set, only sends to this chat are kept in `sent` (the benchmark keeps memory flat).
+    keep_only: Option<i64>,
 }
 
 struct State {
@@ -160,9 +164,16 @@ impl FakeTelegram {
         self.state.news.notify_waiters();
     }
 
-    /// Forgets what was sent (the benchmark keeps memory flat between rounds).
+    /// Forgets what was sent and resets the count.
     pub fn clear_sent(&self) {
-        self.inner().sent.clear();
+        let mut inner = self.inner();
+        inner.sent.clear();
+        inner.delivered = 0;
+    }
+
+    /// Keeps only sends to `chat` in the log (others are just counted): for the benchmark.
+    pub fn keep_only(&self, chat: i64) {
+        self.inner().keep_only = Some(chat);
     }
 
     /// Pushes a message update and wakes a waiting `getUpdates`.
@@ -257,11 +268,7 @@ impl FakeTelegram {
 
     /// Total successful sendMessage calls.
     pub fn message_count(&self) -> usize {
-        self.inner()
-            .sent
-            .iter()
-            .filter(|s| s.method == "sendmessage" && !s.rate_limited)
-            .count()
+        self.inner().delivered
     }
 
     /// Lower-case method names in call order.
@@ -359,7 +366,9 @@ async fn serve(req: HttpRequest, body: web::Bytes, state: web::Data<State>) -> H
     let method = parts.next().unwrap_or("").to_ascii_lowercase();
     {
         let mut inner = state.inner.lock().unwrap();
-        inner.calls.push(method.clone());
+        if inner.keep_only.is_none() {
+            inner.calls.push(method.clone());
+        }
         if host != expected_host {
             inner.violations.push(format!("request for host {host}"));
         }
@@ -491,14 +500,19 @@ fn record_send(state: &State, method: &str, params: Value) -> HttpResponse {
         params["action"].as_str().unwrap_or("").to_owned()
     };
     let limited = method == "sendmessage" && inner.rate_limit > 0;
-    inner.sent.push(Sent {
-        method: method.to_owned(),
-        chat_id,
-        text: text.clone(),
-        body: params,
-        at: Instant::now(),
-        rate_limited: limited,
-    });
+    if method == "sendmessage" && !limited {
+        inner.delivered += 1;
+    }
+    if inner.keep_only.is_none_or(|c| c == chat_id) {
+        inner.sent.push(Sent {
+            method: method.to_owned(),
+            chat_id,
+            text: text.clone(),
+            body: params,
+            at: Instant::now(),
+            rate_limited: limited,
+        });
+    }
     if limited {
         inner.rate_limit -= 1;
         let after = inner.retry_after;
