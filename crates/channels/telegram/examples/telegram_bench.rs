@@ -19,6 +19,7 @@ use colloquy_runtime::{RuntimeConfig, Supervisor, SystemClock};
 use colloquy_store::MemoryStore;
 use colloquy_telegram::{TelegramConfig, build};
 use fake_telegram::{FakeTelegram, TOKEN};
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use teloxide::payloads::setters::*;
@@ -47,6 +48,54 @@ fn cpu_time() -> Duration {
     let ticks: u64 = fields.get(11).and_then(|u| u.parse().ok()).unwrap_or(0)
         + fields.get(12).and_then(|s| s.parse().ok()).unwrap_or(0);
     Duration::from_millis(ticks * 10) // USER_HZ = 100
+}
+
+/// Ids of this process's threads.
+fn thread_ids() -> HashSet<String> {
+    std::fs::read_dir("/proc/self/task")
+        .map(|d| {
+            d.flatten()
+                .map(|t| t.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Starts the fake and returns it with the ids of the threads it started (its acceptor and workers).
+fn start_fake() -> (FakeTelegram, HashSet<String>) {
+    let before = thread_ids();
+    let fake = FakeTelegram::start();
+    std::thread::sleep(Duration::from_millis(200)); // its workers start asynchronously
+    let mine = thread_ids().difference(&before).cloned().collect();
+    (fake, mine)
+}
+
+/// CPU time (user + system) of this process's threads, split into (the fake's threads, all others).
+fn cpu_split(fake_threads: &HashSet<String>) -> (Duration, Duration) {
+    let mut fake = 0u64;
+    let mut rest = 0u64;
+    if let Ok(tasks) = std::fs::read_dir("/proc/self/task") {
+        for t in tasks.flatten() {
+            let stat = std::fs::read_to_string(t.path().join("stat")).unwrap_or_default();
+            let f: Vec<&str> = stat
+                .rsplit(')')
+                .next()
+                .unwrap_or("")
+                .split_whitespace()
+                .collect();
+            let ticks: u64 = f.get(11).and_then(|u| u.parse::<u64>().ok()).unwrap_or(0)
+                + f.get(12).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0);
+            if fake_threads.contains(&*t.file_name().to_string_lossy()) {
+                fake += ticks;
+            } else {
+                rest += ticks;
+            }
+        }
+    }
+    (
+        Duration::from_millis(fake * 10),
+        Duration::from_millis(rest * 10),
+    )
 }
 
 fn rss_mib() -> f64 {
@@ -83,6 +132,9 @@ struct Figures {
     turns: usize,
     wall: Duration,
     cpu: Duration,
+    /// CPU of the fake's threads and of the others during the run.
+    fake_cpu: Duration,
+    other_cpu: Duration,
 }
 
 impl Figures {
@@ -97,12 +149,19 @@ impl Figures {
             100.0 * self.cpu.as_secs_f64() / secs / 2.0,
             rss_mib()
         );
+        let per_turn = |d: Duration| d.as_secs_f64() * 1e6 / self.turns as f64;
+        println!(
+            "    CPU per turn: fake {:.0} µs, everything else {:.0} µs (so on 2 idle cores without the fake: about {:.0} turns/s)",
+            per_turn(self.fake_cpu),
+            per_turn(self.other_cpu),
+            2.0e6 / per_turn(self.other_cpu).max(1.0)
+        );
     }
 }
 
 /// Phase 1: the fake answering getUpdates/sendMessage for a bare client (no adapter, no runtime).
 fn fake_alone(chats: i64, turns: usize) -> Figures {
-    let fake = FakeTelegram::start();
+    let (fake, fake_threads) = start_fake();
     fake.keep_only(1);
     queue_all(&fake, chats, turns, 1);
     let total = chats as usize * turns;
@@ -113,6 +172,7 @@ fn fake_alone(chats: i64, turns: usize) -> Figures {
         .expect("runtime");
     let api = teloxide::Bot::new(TOKEN).set_api_url(fake.url.parse().expect("url"));
     let cpu0 = cpu_time();
+    let split0 = cpu_split(&fake_threads);
     let started = Instant::now();
     rt.block_on(async {
         let mut offset = 0i32;
@@ -145,6 +205,8 @@ fn fake_alone(chats: i64, turns: usize) -> Figures {
         turns: total,
         wall: started.elapsed(),
         cpu: cpu_time() - cpu0,
+        fake_cpu: cpu_split(&fake_threads).0 - split0.0,
+        other_cpu: cpu_split(&fake_threads).1.saturating_sub(split0.1),
     };
     drop(rt);
     f
@@ -152,7 +214,8 @@ fn fake_alone(chats: i64, turns: usize) -> Figures {
 
 /// Phase 2: the real adapter + runtime through the fake.
 fn adapter_and_runtime(chats: i64, turns: usize, adapter_on_system: bool) -> Figures {
-    let fake = Arc::new(FakeTelegram::start());
+    let (fake, fake_threads) = start_fake();
+    let fake = Arc::new(fake);
     fake.keep_only(1);
     let total = chats as usize * turns;
     let sys = actix_rt::System::new();
@@ -189,6 +252,7 @@ fn adapter_and_runtime(chats: i64, turns: usize, adapter_on_system: bool) -> Fig
         wait_for(&fake, chats as usize).await;
         fake.clear_sent();
         let cpu0 = cpu_time();
+        let split0 = cpu_split(&fake_threads);
         let started = Instant::now();
         // Turns 2..: the warm-up was turn 1 of the script.
         for t in 1..=turns {
@@ -201,6 +265,8 @@ fn adapter_and_runtime(chats: i64, turns: usize, adapter_on_system: bool) -> Fig
             turns: total,
             wall: started.elapsed(),
             cpu: cpu_time() - cpu0,
+            fake_cpu: cpu_split(&fake_threads).0 - split0.0,
+            other_cpu: cpu_split(&fake_threads).1.saturating_sub(split0.1),
         };
         trigger.trigger();
         let _ = tokio::time::timeout(Duration::from_secs(10), run).await;

@@ -99,27 +99,30 @@ impl FakeTelegram {
         });
         let (tx, rx) = std::sync::mpsc::channel();
         let st = state.clone();
-        let thread = std::thread::spawn(move || {
-            let sys = actix_rt::System::new();
-            sys.block_on(async move {
-                let data = web::Data::from(st);
-                let server = HttpServer::new(move || {
-                    App::new()
-                        .app_data(data.clone())
-                        .app_data(web::PayloadConfig::new(1 << 20))
-                        .default_service(web::to(serve))
-                })
-                .workers(workers)
-                .disable_signals()
-                .shutdown_timeout(0)
-                .bind(("127.0.0.1", 0))
-                .expect("bind 127.0.0.1:0");
-                let addr = server.addrs()[0];
-                let server = server.run();
-                tx.send((addr, server.handle())).expect("report address");
-                let _ = server.await;
-            });
-        });
+        let thread = std::thread::Builder::new()
+            .name("fake-telegram".into())
+            .spawn(move || {
+                let sys = actix_rt::System::new();
+                sys.block_on(async move {
+                    let data = web::Data::from(st);
+                    let server = HttpServer::new(move || {
+                        App::new()
+                            .app_data(data.clone())
+                            .app_data(web::PayloadConfig::new(1 << 20))
+                            .default_service(web::to(serve))
+                    })
+                    .workers(workers)
+                    .disable_signals()
+                    .shutdown_timeout(0)
+                    .bind(("127.0.0.1", 0))
+                    .expect("bind 127.0.0.1:0");
+                    let addr = server.addrs()[0];
+                    let server = server.run();
+                    tx.send((addr, server.handle())).expect("report address");
+                    let _ = server.await;
+                });
+            })
+            .expect("fake thread");
         let (addr, handle) = rx.recv().expect("fake started");
         *state.host.lock().unwrap() = addr.to_string();
         FakeTelegram {
