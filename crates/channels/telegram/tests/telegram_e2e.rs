@@ -443,3 +443,73 @@ async fn a_wrong_token_stops_the_adapter_loudly() {
     );
     assert_eq!(fake.violations(), ["wrong token on getme"]);
 }
+
+#[actix_rt::test]
+async fn an_update_the_runtime_could_not_take_is_not_confirmed_and_comes_again() {
+    /// Answers "unavailable" to the first message, then passes everything to the runtime.
+    struct FlakyOnce(colloquy_runtime::Supervisor, std::sync::atomic::AtomicBool);
+    impl colloquy_channel::Gateway for FlakyOnce {
+        fn dispatch(
+            &self,
+            inbound: colloquy_channel::Inbound,
+        ) -> colloquy_channel::BoxFuture<
+            'static,
+            Result<colloquy_channel::TurnReply, colloquy_channel::DispatchError>,
+        > {
+            let fail = !self.1.swap(true, std::sync::atomic::Ordering::SeqCst);
+            let sup = self.0.clone();
+            Box::pin(async move {
+                if fail {
+                    return Err(colloquy_channel::DispatchError::Unavailable(
+                        "stopping".into(),
+                    ));
+                }
+                sup.dispatch_message(inbound).await
+            })
+        }
+    }
+    let mut h = Harness::start(flight_bot(), |_| {}).await;
+    h.run.stop().await.0.expect("first adapter stops");
+    let channel = build("flight-bot", support::config(&h.fake), &support::env).expect("builds");
+    let gateway = FlakyOnce(
+        h.supervisor.clone(),
+        std::sync::atomic::AtomicBool::new(false),
+    );
+    let mut flaky = Running::start(channel, Arc::new(gateway));
+    let (update_id, _) = h.fake.private(ADA, "I want to book a flight");
+    assert_eq!(
+        h.fake.wait_texts(ADA, 1).await,
+        ["Starting new booking. Please specify departure city."]
+    );
+    // The failed update was asked for again from its own id (not confirmed), then confirmed.
+    let offsets = h.fake.get_updates_offsets();
+    assert!(offsets.contains(&update_id), "{offsets:?}");
+    flaky.stop().await.0.expect("clean stop");
+    assert_eq!(h.fake.confirmed(), update_id + 1);
+    h.fake.assert_clean();
+}
+
+#[actix_rt::test]
+async fn proactive_delivery_needs_a_running_adapter_and_a_telegram_chat() {
+    let mut h = Harness::start(flight_bot(), |_| {}).await;
+    let msg = || vec![colloquy_channel::Outbound::text("hello")];
+    let mut other = key(ADA, ADA);
+    other.channel = "websocket".into();
+    assert!(matches!(
+        h.run.channel.deliver(&other, msg()).await,
+        Err(ChannelError::Rejected(_))
+    ));
+    h.run
+        .channel
+        .deliver(&key(GROUP, ADA), msg())
+        .await
+        .expect("sent");
+    assert_eq!(h.fake.texts_to(GROUP), ["hello"]);
+    let channel = h.run.channel.clone();
+    h.run.stop().await.0.expect("clean stop");
+    assert_eq!(
+        channel.deliver(&key(ADA, ADA), msg()).await,
+        Err(ChannelError::Stopped)
+    );
+    h.fake.assert_clean();
+}
