@@ -513,3 +513,32 @@ async fn proactive_delivery_needs_a_running_adapter_and_a_telegram_chat() {
     );
     h.fake.assert_clean();
 }
+
+#[actix_rt::test]
+async fn network_errors_never_show_the_token() {
+    // A port nothing listens on. (teloxide strips the URL, which holds the token, from network errors;
+    // the adapter scrubs the token from every error text as well.)
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr");
+    let fake = FakeTelegram::start();
+    let mut c = support::config(&fake);
+    c.api_url = format!("http://{closed}");
+    let channel = build("flight-bot", c, &support::env).expect("builds");
+    let sup = colloquy_runtime::Supervisor::start(
+        flight_bot(),
+        Arc::new(colloquy_store::MemoryStore::new()),
+        colloquy_runtime::RuntimeConfig::default(),
+        Arc::new(colloquy_runtime::SystemClock),
+    )
+    .expect("runtime");
+    let mut run = Running::start(channel, Arc::new(sup));
+    let err = run
+        .finished()
+        .await
+        .expect_err("nothing listens there")
+        .to_string();
+    assert!(!err.contains(fake_telegram::TOKEN), "token leaked: {err}");
+    assert!(err.contains("getMe failed") && err.contains("network error"), "{err}");
+}
