@@ -138,4 +138,25 @@ mod tests {
         .expect("ok");
         assert!(ok.webhook().is_some());
     }
+
+    #[test]
+    fn the_line_colloquy_run_registers_compiles_and_reads_the_process_environment() {
+        use colloquy_channel::Channel;
+        /// The constructor shape `crates/cli/src/channels.rs` registers adapters with.
+        type Constructor = fn(&str, TelegramConfig) -> Result<Arc<dyn Channel>, ChannelError>;
+        let constructor: Constructor =
+            |bot, config| Ok(build(bot, config, &|name| std::env::var(name).ok())?);
+        let built = constructor(
+            "fb",
+            TelegramConfig::new("COLLOQUY_TEST_VARIABLE_NOBODY_SETS"),
+        );
+        let Err(err) = built else {
+            panic!("built without the token variable");
+        };
+        assert!(
+            err.to_string()
+                .contains("COLLOQUY_TEST_VARIABLE_NOBODY_SETS is not set"),
+            "{err}"
+        );
+    }
 }

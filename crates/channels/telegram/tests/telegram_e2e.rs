@@ -540,5 +540,8 @@ async fn network_errors_never_show_the_token() {
         .expect_err("nothing listens there")
         .to_string();
     assert!(!err.contains(fake_telegram::TOKEN), "token leaked: {err}");
-    assert!(err.contains("getMe failed") && err.contains("network error"), "{err}");
+    assert!(
+        err.contains("getMe failed") && err.contains("network error"),
+        "{err}"
+    );
 }
