@@ -54,7 +54,8 @@ impl SessionActor {
     /// reported, and the session starts fresh: one corrupt record never takes the server down.
     pub(crate) fn load(shared: Arc<Shared>, key: SessionKey, waiting: Arc<AtomicUsize>) -> Self {
         let id = key.storage_id();
-        let (snapshot, version) = read_snapshot(&shared, &key, &id);
+        let (mut snapshot, version) = read_snapshot(&shared, &key, &id);
+        restore_history(&shared, &id, &mut snapshot);
         SessionActor {
             key,
             id,
@@ -68,7 +69,8 @@ impl SessionActor {
     }
 
     fn reload(&mut self) {
-        let (snapshot, version) = read_snapshot(&self.shared, &self.key, &self.id);
+        let (mut snapshot, version) = read_snapshot(&self.shared, &self.key, &self.id);
+        restore_history(&self.shared, &self.id, &mut snapshot);
         self.snapshot = snapshot;
         self.version = version;
     }
@@ -112,6 +114,7 @@ impl SessionActor {
 
     fn commit(&mut self, transcript: Vec<Vec<u8>>, now: u64) -> Result<(), StoreError> {
         self.snapshot.turns += 1;
+        self.snapshot.transcript_len += transcript.len() as u64;
         self.snapshot.updated_ms = now;
         let commit = Commit {
             snapshot: self.snapshot.encode(),
@@ -135,6 +138,32 @@ fn read_snapshot(shared: &Shared, key: &SessionKey, id: &str) -> (Snapshot, u64)
             // commit fails its compare-and-swap instead of overwriting data we could not read.
             tracing::error!(session = %id, error = %e, "could not load session");
             (Snapshot::new(key.clone()), u64::MAX)
+        }
+    }
+}
+
+/// Rebuilds the in-memory history tail from the last entries of the stored transcript.
+fn restore_history(shared: &Shared, id: &str, snapshot: &mut Snapshot) {
+    let limit = shared.bot.engine().config.history_limit;
+    if snapshot.transcript_len == 0 || limit == 0 {
+        return;
+    }
+    let from = snapshot.transcript_len.saturating_sub(limit as u64);
+    match shared.store.transcript(id, from, limit) {
+        Ok(entries) => {
+            let history = &mut snapshot.session.history;
+            history.set_limit(limit);
+            for (_, bytes) in entries {
+                match serde_json::from_slice(&bytes) {
+                    Ok(entry) => history.push(entry),
+                    Err(e) => {
+                        tracing::warn!(session = %id, error = %e, "skipping an unreadable transcript entry")
+                    }
+                }
+            }
+        }
+        Err(e) => {
+            tracing::warn!(session = %id, error = %e, "history tail not restored; the conversation goes on")
         }
     }
 }

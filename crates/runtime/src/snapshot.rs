@@ -16,8 +16,13 @@ pub struct Snapshot {
     pub schema: u32,
     /// Where the session lives (for proactive messages after a restart).
     pub key: SessionKey,
-    /// Context stack and history tail.
+    /// Context stack and history tail. Only the stack is written: the history tail is rebuilt from the
+    /// transcript when the session is loaded, so a turn writes each history entry once.
+    #[serde(with = "stack_only")]
     pub session: Session,
+    /// Transcript entries committed so far (where the history tail ends).
+    #[serde(default)]
+    pub transcript_len: u64,
     /// Recently processed platform message ids (oldest first), to drop redeliveries.
     #[serde(default)]
     pub seen: VecDeque<String>,
@@ -64,6 +69,7 @@ impl Snapshot {
             schema: SNAPSHOT_SCHEMA,
             key,
             session: Session::default(),
+            transcript_len: 0,
             seen: VecDeque::new(),
             outbox: Outbox::default(),
             turns: 0,
@@ -104,6 +110,23 @@ impl Snapshot {
     }
 }
 
+/// (De)serializes a [`Session`] as its context stack alone.
+mod stack_only {
+    use colloquy_core::{ContextStack, Session};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(session: &Session, s: S) -> Result<S::Ok, S::Error> {
+        session.stack.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Session, D::Error> {
+        Ok(Session {
+            stack: ContextStack::deserialize(d)?,
+            ..Session::default()
+        })
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -126,6 +149,26 @@ mod tests {
         s.mark_seen("m3", 2);
         assert_eq!(s.seen, ["m2", "m3"]);
         assert_eq!(Snapshot::decode(&s.encode()).unwrap(), s);
+        // The history tail is not written (the transcript holds it); the stack is.
+        s.session.history.push(colloquy_core::HistoryEntry {
+            at_ms: 1,
+            kind: colloquy_core::HistoryKind::In {
+                text: "secret-ish text".into(),
+            },
+        });
+        s.session
+            .stack
+            .push(colloquy_core::Frame::new("booking", "INIT"), 4)
+            .unwrap();
+        s.transcript_len = 7;
+        let bytes = s.encode();
+        assert!(!String::from_utf8_lossy(&bytes).contains("secret-ish"));
+        let back = Snapshot::decode(&bytes).unwrap();
+        assert!(back.session.history.is_empty());
+        assert_eq!(
+            (back.session.stack, back.transcript_len),
+            (s.session.stack.clone(), 7)
+        );
         assert!(matches!(
             Snapshot::decode(b"\xff\x00garbage"),
             Err(SnapshotError::Malformed(_))

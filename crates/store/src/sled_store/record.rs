@@ -2,6 +2,7 @@
 //!
 //! - session record: format byte `1`, version as u64 BE (>= 1), then the snapshot bytes.
 //! - transcript head: the next sequence number as u64 BE (exactly 8 bytes).
+//! - transcript chunk (the entries of one commit): each entry as its length (u32 BE) and its bytes.
 //! - quarantined record: reason length as u32 BE, the reason, then the record bytes exactly as they were.
 
 use crate::{StoreError, Stored};
@@ -69,6 +70,36 @@ pub(crate) fn decode_head(session: &str, value: &[u8]) -> Result<u64, StoreError
     Ok(u64::from_be_bytes(bytes))
 }
 
+/// Packs the entries of one commit into a chunk.
+pub(crate) fn encode_chunk(entries: &[Vec<u8>]) -> Vec<u8> {
+    let mut value = Vec::with_capacity(entries.iter().map(|e| 4 + e.len()).sum());
+    for e in entries {
+        value.extend_from_slice(&(e.len() as u32).to_be_bytes());
+        value.extend_from_slice(e);
+    }
+    value
+}
+
+/// Unpacks a chunk.
+pub(crate) fn decode_chunk(session: &str, mut value: &[u8]) -> Result<Vec<Vec<u8>>, StoreError> {
+    let corrupt = || StoreError::Corrupt {
+        session: session.to_owned(),
+        detail: "transcript chunk is truncated".to_owned(),
+    };
+    let mut entries = Vec::new();
+    while !value.is_empty() {
+        let len: [u8; 4] = value
+            .get(..4)
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(corrupt)?;
+        let len = u32::from_be_bytes(len) as usize;
+        let entry = value.get(4..4 + len).ok_or_else(corrupt)?;
+        entries.push(entry.to_vec());
+        value = &value[4 + len..];
+    }
+    Ok(entries)
+}
+
 /// Encodes a quarantined record: why, and the raw bytes as they were stored.
 pub(crate) fn encode_quarantined(reason: &str, raw: &[u8]) -> Vec<u8> {
     let reason = &reason.as_bytes()[..reason.len().min(u32::MAX as usize)];
@@ -112,6 +143,15 @@ mod tests {
             );
         }
         assert_eq!(decode_head("s", &encode_head(42)).ok(), Some(42));
+        let chunk = encode_chunk(&[b"a".to_vec(), Vec::new(), b"ccc".to_vec()]);
+        assert_eq!(
+            decode_chunk("s", &chunk).ok(),
+            Some(vec![b"a".to_vec(), Vec::new(), b"ccc".to_vec()])
+        );
+        assert!(matches!(
+            decode_chunk("s", &chunk[..chunk.len() - 1]),
+            Err(StoreError::Corrupt { .. })
+        ));
         assert!(matches!(
             decode_head("s", b"1234567"),
             Err(StoreError::Corrupt { .. })
