@@ -317,7 +317,8 @@ async fn an_idle_long_poll_is_cut_short_by_shutdown() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     let (result, took) = h.run.stop().await;
     assert_eq!(result, Ok(()));
-    assert!(took < Duration::from_millis(500), "stop took {took:?}");
+    // The long poll (30 s) is dropped, not waited for.
+    assert!(took < Duration::from_secs(2), "stop took {took:?}");
     h.fake.assert_clean();
 }
 
