@@ -7,6 +7,7 @@
 //! - [`serve`]: `colloquy run` — storage, runtime, channels, signals.
 //! - [`console`]: `colloquy chat` — a REPL against the same bot in-process.
 //! - [`check`]: `colloquy check` — validate and summarize; exit code 2 on errors.
+//! - [`nlu_cmd`]: `colloquy nlu eval` and `colloquy train`.
 //!
 //! This is the one place that names every channel adapter (see `serve::channels`).
 
@@ -14,6 +15,7 @@ mod args;
 mod check;
 mod console;
 mod logging;
+mod nlu_cmd;
 mod serve;
 mod settings;
 
@@ -27,6 +29,8 @@ fn main() -> ExitCode {
         args::Command::Run(a) => serve::run(a),
         args::Command::Chat(a) => console::run(a),
         args::Command::Check(a) => return check::run(&a),
+        args::Command::Nlu(args::NluCommand::Eval(a)) => nlu_cmd::eval(&a),
+        args::Command::Train(a) => nlu_cmd::train(&a),
     };
     match result {
         Ok(code) => code,

@@ -20,15 +20,39 @@ fn fixed(pattern: &str) -> Regex {
 }
 
 const NUMBER_WORDS: &[(&str, u32)] = &[
-    ("zero", 0), ("one", 1), ("two", 2), ("three", 3), ("four", 4), ("five", 5), ("six", 6), ("seven", 7),
-    ("eight", 8), ("nine", 9), ("ten", 10), ("eleven", 11), ("twelve", 12), ("thirteen", 13),
-    ("fourteen", 14), ("fifteen", 15), ("sixteen", 16), ("seventeen", 17), ("eighteen", 18),
-    ("nineteen", 19), ("twenty", 20), ("thirty", 30), ("forty", 40), ("fifty", 50), ("hundred", 100),
+    ("zero", 0),
+    ("one", 1),
+    ("two", 2),
+    ("three", 3),
+    ("four", 4),
+    ("five", 5),
+    ("six", 6),
+    ("seven", 7),
+    ("eight", 8),
+    ("nine", 9),
+    ("ten", 10),
+    ("eleven", 11),
+    ("twelve", 12),
+    ("thirteen", 13),
+    ("fourteen", 14),
+    ("fifteen", 15),
+    ("sixteen", 16),
+    ("seventeen", 17),
+    ("eighteen", 18),
+    ("nineteen", 19),
+    ("twenty", 20),
+    ("thirty", 30),
+    ("forty", 40),
+    ("fifty", 50),
+    ("hundred", 100),
 ];
 
 /// The value of a number word (`three` → 3).
 pub fn number_word(word: &str) -> Option<u32> {
-    NUMBER_WORDS.iter().find(|(w, _)| *w == word).map(|(_, n)| *n)
+    NUMBER_WORDS
+        .iter()
+        .find(|(w, _)| *w == word)
+        .map(|(_, n)| *n)
 }
 
 fn currency(sym: &str) -> &'static str {
@@ -45,7 +69,9 @@ fn currency(sym: &str) -> &'static str {
 impl Default for Builtins {
     fn default() -> Self {
         Builtins {
-            yes: fixed(r"(?i)\b(yes|yeah|yep|yup|sure|ok|okay|confirm|correct|absolutely|of course|y)\b"),
+            yes: fixed(
+                r"(?i)\b(yes|yeah|yep|yup|sure|ok|okay|confirm|correct|absolutely|of course|y)\b",
+            ),
             no: fixed(r"(?i)\b(no|nope|nah|negative|n|not now|cancel it)\b"),
             number: fixed(r"\b\d{1,15}(?:\.\d{1,6})?\b"),
             money: fixed(
@@ -119,7 +145,10 @@ mod tests {
         assert_eq!(values("Nope.", "yes_no"), ["no"]);
         assert!(values("I know", "yes_no").is_empty());
         assert_eq!(values("2 seats and three bags", "number"), ["2", "3"]);
-        assert_eq!(values("under $299 or 50 euros", "money"), ["299 USD", "50 EUR"]);
+        assert_eq!(
+            values("under $299 or 50 euros", "money"),
+            ["299 USD", "50 EUR"]
+        );
         assert_eq!(values("PKR 20000", "money"), ["20000 PKR"]);
     }
 }

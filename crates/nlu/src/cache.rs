@@ -27,7 +27,10 @@ pub fn model_path(dir: &Path, spec: &NluSpec) -> PathBuf {
 }
 
 /// Loads the cached model for `spec` from `dir`, or trains one and caches it.
-pub fn load_or_train(spec: &NluSpec, dir: Option<&Path>) -> Result<(TrainedRecognizer, CacheStatus), NluError> {
+pub fn load_or_train(
+    spec: &NluSpec,
+    dir: Option<&Path>,
+) -> Result<(TrainedRecognizer, CacheStatus), NluError> {
     let Some(dir) = dir else {
         return Ok((TrainedRecognizer::train(spec)?, CacheStatus::Disabled));
     };
@@ -35,7 +38,10 @@ pub fn load_or_train(spec: &NluSpec, dir: Option<&Path>) -> Result<(TrainedRecog
     if let Ok(bytes) = std::fs::read(&path)
         && let Ok(model) = serde_json::from_slice::<TrainedModel>(&bytes)
     {
-        return Ok((TrainedRecognizer::with_model(spec, model)?, CacheStatus::Loaded(path)));
+        return Ok((
+            TrainedRecognizer::with_model(spec, model)?,
+            CacheStatus::Loaded(path),
+        ));
     }
     let recognizer = TrainedRecognizer::train(spec)?;
     let status = match write(&path, recognizer.model()) {
@@ -62,8 +68,13 @@ mod tests {
     #[test]
     fn second_start_loads_the_cached_model_and_a_change_retrains() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let mut spec = NluSpec::default();
-        spec.examples = vec![annotated("book a flight", "book"), annotated("weather today", "weather")];
+        let mut spec = NluSpec {
+            examples: vec![
+                annotated("book a flight", "book"),
+                annotated("weather today", "weather"),
+            ],
+            ..NluSpec::default()
+        };
         let (_, first) = load_or_train(&spec, Some(dir.path())).unwrap_or_else(|e| panic!("{e}"));
         assert!(matches!(first, CacheStatus::Trained(_)), "{first:?}");
         let (_, second) = load_or_train(&spec, Some(dir.path())).unwrap_or_else(|e| panic!("{e}"));

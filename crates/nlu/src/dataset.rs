@@ -22,12 +22,19 @@ pub fn load_file(path: &Path) -> Result<Vec<TrainingExample>, NluError> {
         source,
     })?;
     let text = String::from_utf8_lossy(&bytes);
-    match path.extension().and_then(|e| e.to_str()).map(str::to_lowercase).as_deref() {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_lowercase)
+        .as_deref()
+    {
         Some("json") => parse_json(&text, &shown),
         Some("csv") => parse_csv(&text, &shown),
         _ => Err(NluError::BadData {
             path: shown,
-            message: "unknown data file type; use .json (SNIPS or a list of {text, intent}) or .csv".into(),
+            message:
+                "unknown data file type; use .json (SNIPS or a list of {text, intent}) or .csv"
+                    .into(),
         }),
     }
 }
@@ -38,8 +45,13 @@ pub fn parse_json(text: &str, path: &str) -> Result<Vec<TrainingExample>, NluErr
         path: path.to_owned(),
         message,
     };
-    let v: Value = serde_json::from_str(text)
-        .map_err(|e| bad(format!("invalid JSON at line {}, column {}: {e}", e.line(), e.column())))?;
+    let v: Value = serde_json::from_str(text).map_err(|e| {
+        bad(format!(
+            "invalid JSON at line {}, column {}: {e}",
+            e.line(),
+            e.column()
+        ))
+    })?;
     let mut out = Vec::new();
     match v {
         Value::Object(map) => {
@@ -59,12 +71,18 @@ pub fn parse_json(text: &str, path: &str) -> Result<Vec<TrainingExample>, NluErr
             for (n, item) in items.iter().enumerate() {
                 let field = |k: &str| item.get(k).and_then(Value::as_str);
                 let (Some(t), Some(intent)) = (field("text"), field("intent")) else {
-                    return Err(bad(format!("item {n} needs string fields `text` and `intent`")));
+                    return Err(bad(format!(
+                        "item {n} needs string fields `text` and `intent`"
+                    )));
                 };
                 out.push(annotated(t, intent));
             }
         }
-        _ => return Err(bad("expected an object (SNIPS) or a list of {text, intent}".into())),
+        _ => {
+            return Err(bad(
+                "expected an object (SNIPS) or a list of {text, intent}".into(),
+            ));
+        }
     }
     Ok(out)
 }
@@ -118,9 +136,15 @@ pub fn parse_csv(text: &str, path: &str) -> Result<Vec<TrainingExample>, NluErro
     let Some(header) = rows.first() else {
         return Ok(Vec::new());
     };
-    let col = |name: &str| header.iter().position(|h| h.trim().eq_ignore_ascii_case(name));
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(name))
+    };
     let (Some(ti), Some(ii)) = (col("text"), col("intent")) else {
-        return Err(bad("line 1: the header must name a `text` and an `intent` column".into()));
+        return Err(bad(
+            "line 1: the header must name a `text` and an `intent` column".into(),
+        ));
     };
     let mut out = Vec::new();
     for (n, row) in rows.iter().enumerate().skip(1) {
@@ -128,7 +152,12 @@ pub fn parse_csv(text: &str, path: &str) -> Result<Vec<TrainingExample>, NluErro
             continue;
         }
         let (Some(t), Some(i)) = (row.get(ti), row.get(ii)) else {
-            return Err(bad(format!("row {}: expected {} columns, found {}", n + 1, header.len(), row.len())));
+            return Err(bad(format!(
+                "row {}: expected {} columns, found {}",
+                n + 1,
+                header.len(),
+                row.len()
+            )));
         };
         out.push(annotated(t, i.trim()));
     }
@@ -180,9 +209,17 @@ mod tests {
 
     #[test]
     fn json_list_and_csv_with_annotations_and_quotes() {
-        let l = parse_json(r#"[{"text": "to [Dubai](city:to)", "intent": "book"}]"#, "l.json").unwrap_or_default();
+        let l = parse_json(
+            r#"[{"text": "to [Dubai](city:to)", "intent": "book"}]"#,
+            "l.json",
+        )
+        .unwrap_or_default();
         assert_eq!((l[0].text.as_str(), l[0].spans.len()), ("to Dubai", 1));
-        let c = parse_csv("intent,text\nbook,\"fly, now \"\"please\"\"\"\r\nweather,rain?\n", "c.csv").unwrap_or_default();
+        let c = parse_csv(
+            "intent,text\nbook,\"fly, now \"\"please\"\"\"\r\nweather,rain?\n",
+            "c.csv",
+        )
+        .unwrap_or_default();
         assert_eq!(c.len(), 2);
         assert_eq!(c[0].text, "fly, now \"please\"");
         assert_eq!(c[1].intent, "weather");
@@ -190,9 +227,20 @@ mod tests {
 
     #[test]
     fn bad_files_name_the_problem() {
-        let e = parse_json("{", "b.json").map(|_| ()).err().map(|e| e.to_string()).unwrap_or_default();
+        let e = parse_json("{", "b.json")
+            .map(|_| ())
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(e.starts_with("b.json: invalid JSON at line 1"), "{e}");
-        let e = parse_csv("a,b\n1,2\n", "b.csv").map(|_| ()).err().map(|e| e.to_string()).unwrap_or_default();
-        assert_eq!(e, "b.csv: line 1: the header must name a `text` and an `intent` column");
+        let e = parse_csv("a,b\n1,2\n", "b.csv")
+            .map(|_| ())
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert_eq!(
+            e,
+            "b.csv: line 1: the header must name a `text` and an `intent` column"
+        );
     }
 }

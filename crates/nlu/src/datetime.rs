@@ -14,10 +14,28 @@ use crate::text::Token;
 use colloquy_core::Entity;
 
 const MONTHS: [&str; 12] = [
-    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-    "november", "december",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
 ];
-const WEEKDAYS: [&str; 7] = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
+const WEEKDAYS: [&str; 7] = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
 
 /// Days since 1970-01-01 of a civil date.
 pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
@@ -40,7 +58,15 @@ pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let mp = (5 * doy + 2) / 153;
     let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
     let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 }, m, d)
+    (
+        if m <= 2 {
+            yoe + era * 400 + 1
+        } else {
+            yoe + era * 400
+        },
+        m,
+        d,
+    )
 }
 
 fn iso(day: i64) -> String {
@@ -91,12 +117,24 @@ pub fn find(text: &str, tokens: &[Token], now_ms: u64, utc_offset_minutes: i32) 
     while i < tokens.len() {
         let (day, used) = match_date(&w, i, today, weekday_today);
         if let Some(day) = day {
-            out.push(entity("date", &iso(day), text, tokens[i].start, tokens[i + used - 1].end));
+            out.push(entity(
+                "date",
+                &iso(day),
+                text,
+                tokens[i].start,
+                tokens[i + used - 1].end,
+            ));
             i += used;
             continue;
         }
         if let Some((hm, used)) = match_time(text, tokens, i) {
-            out.push(entity("time", &hm, text, tokens[i].start, tokens[i + used - 1].end));
+            out.push(entity(
+                "time",
+                &hm,
+                text,
+                tokens[i].start,
+                tokens[i + used - 1].end,
+            ));
             i += used;
             continue;
         }
@@ -105,7 +143,12 @@ pub fn find(text: &str, tokens: &[Token], now_ms: u64, utc_offset_minutes: i32) 
     out
 }
 
-fn match_date<'a>(w: &dyn Fn(usize) -> &'a str, i: usize, today: i64, wd_today: i64) -> (Option<i64>, usize) {
+fn match_date<'a>(
+    w: &dyn Fn(usize) -> &'a str,
+    i: usize,
+    today: i64,
+    wd_today: i64,
+) -> (Option<i64>, usize) {
     let next_weekday = |target: i64, strictly_after: bool| {
         let mut delta = (target - wd_today).rem_euclid(7);
         if strictly_after && delta == 0 {
@@ -150,7 +193,8 @@ fn match_date<'a>(w: &dyn Fn(usize) -> &'a str, i: usize, today: i64, wd_today: 
         return (Some(days_from_civil(y, m, d)), 3);
     }
     // "12 March", "12th of March", "March 12", with an optional year.
-    let (day, month, mut used) = if let (Some(d), Some(m)) = (day_number(w(i)), month_of(w(i + 1))) {
+    let (day, month, mut used) = if let (Some(d), Some(m)) = (day_number(w(i)), month_of(w(i + 1)))
+    {
         (d, m, 2)
     } else if let (Some(d), "of", Some(m)) = (day_number(w(i)), w(i + 1), month_of(w(i + 2))) {
         (d, m, 3)

@@ -40,7 +40,11 @@ impl Counts {
         Prf {
             precision: p,
             recall: r,
-            f1: if p + r > 0.0 { 2.0 * p * r / (p + r) } else { 0.0 },
+            f1: if p + r > 0.0 {
+                2.0 * p * r / (p + r)
+            } else {
+                0.0
+            },
             support: self.tp + self.fn_,
         }
     }
@@ -114,7 +118,11 @@ pub fn k_fold(base: &NluSpec, k: usize, threshold: f32) -> Result<EvalReport, Nl
         let (mut train, mut test) = (Vec::new(), Vec::new());
         for (n, &i) in order.iter().enumerate() {
             let e = base.examples[i].clone();
-            if n % k == fold { test.push(e) } else { train.push(e) }
+            if n % k == fold {
+                test.push(e)
+            } else {
+                train.push(e)
+            }
         }
         run(base, &train, &test, threshold, &mut tally)?;
     }
@@ -141,7 +149,10 @@ fn run(
         .chain(test)
         .flat_map(|e| e.spans.iter().map(span_label))
         .collect();
-    let kinds: BTreeSet<String> = labels.iter().map(|l| l.split(':').next().unwrap_or_default().to_owned()).collect();
+    let kinds: BTreeSet<String> = labels
+        .iter()
+        .map(|l| l.split(':').next().unwrap_or_default().to_owned())
+        .collect();
     let ctx = RecognizeContext::default();
     for e in test {
         let started = Instant::now();
@@ -157,7 +168,10 @@ fn run(
         } else {
             tally.intents.entry(e.intent.clone()).or_default().fn_ += 1;
             tally.intents.entry(predicted.clone()).or_default().fp += 1;
-            *tally.confusions.entry((e.intent.clone(), predicted.clone())).or_default() += 1;
+            *tally
+                .confusions
+                .entry((e.intent.clone(), predicted.clone()))
+                .or_default() += 1;
         }
         if e.intent == OUT_OF_SCOPE {
             tally.oos.1 += 1;
@@ -165,15 +179,20 @@ fn run(
                 tally.oos.0 += 1;
             }
         }
-        let gold: BTreeSet<(String, usize, usize)> =
-            e.spans.iter().map(|s| (span_label(s), s.start, s.end)).collect();
+        let gold: BTreeSet<(String, usize, usize)> = e
+            .spans
+            .iter()
+            .map(|s| (span_label(s), s.start, s.end))
+            .collect();
         let guessed: BTreeSet<(String, usize, usize)> = u
             .entities
             .iter()
             .filter(|x| kinds.contains(&x.kind))
             .map(|x| {
                 let label = match &x.role {
-                    Some(r) if labels.contains(&format!("{}:{r}", x.kind)) => format!("{}:{r}", x.kind),
+                    Some(r) if labels.contains(&format!("{}:{r}", x.kind)) => {
+                        format!("{}:{r}", x.kind)
+                    }
                     _ => x.kind.clone(),
                 };
                 (label, x.span.0, x.span.1)
@@ -182,7 +201,10 @@ fn run(
         let per_intent = tally.slots_by_intent.entry(e.intent.clone()).or_default();
         for g in &gold {
             let hit = guessed.contains(g);
-            for c in [tally.slots.entry(g.0.clone()).or_default(), per_intent.entry(g.0.clone()).or_default()] {
+            for c in [
+                tally.slots.entry(g.0.clone()).or_default(),
+                per_intent.entry(g.0.clone()).or_default(),
+            ] {
                 if hit { c.tp += 1 } else { c.fn_ += 1 }
             }
         }
@@ -195,8 +217,11 @@ fn run(
 }
 
 fn report(t: Tally) -> EvalReport {
-    let mut confusions: Vec<(String, String, usize)> =
-        t.confusions.into_iter().map(|((g, p), n)| (g, p, n)).collect();
+    let mut confusions: Vec<(String, String, usize)> = t
+        .confusions
+        .into_iter()
+        .map(|((g, p), n)| (g, p, n))
+        .collect();
     confusions.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)).then(a.1.cmp(&b.1)));
     let all = t.slots.values().fold(Counts::default(), |a, c| Counts {
         tp: a.tp + c.tp,
@@ -207,7 +232,11 @@ fn report(t: Tally) -> EvalReport {
         .slots_by_intent
         .values()
         .filter_map(|slots| {
-            let f: Vec<f64> = slots.values().filter(|c| c.tp + c.fn_ > 0).map(|c| c.prf().f1).collect();
+            let f: Vec<f64> = slots
+                .values()
+                .filter(|c| c.tp + c.fn_ > 0)
+                .map(|c| c.prf().f1)
+                .collect();
             (!f.is_empty()).then(|| f.iter().sum::<f64>() / f.len() as f64)
         })
         .collect();
@@ -226,7 +255,11 @@ fn report(t: Tally) -> EvalReport {
         },
         out_of_scope_recall: (t.oos.1 > 0).then(|| ratio(t.oos.0, t.oos.1)),
         train_seconds: t.train_seconds,
-        recognize_micros: if t.total == 0 { 0.0 } else { t.recognize_seconds * 1e6 / t.total as f64 },
+        recognize_micros: if t.total == 0 {
+            0.0
+        } else {
+            t.recognize_seconds * 1e6 / t.total as f64
+        },
     }
 }
 
@@ -244,9 +277,17 @@ impl EvalReport {
         if let Some(r) = self.out_of_scope_recall {
             let _ = writeln!(s, "out-of-scope recall: {:.2} %", r * 100.0);
         }
-        let _ = writeln!(s, "\n{:<32} {:>9} {:>9} {:>9} {:>8}", "intent", "precision", "recall", "f1", "support");
+        let _ = writeln!(
+            s,
+            "\n{:<32} {:>9} {:>9} {:>9} {:>8}",
+            "intent", "precision", "recall", "f1", "support"
+        );
         for (name, p) in &self.intents {
-            let _ = writeln!(s, "{name:<32} {:>9.3} {:>9.3} {:>9.3} {:>8}", p.precision, p.recall, p.f1, p.support);
+            let _ = writeln!(
+                s,
+                "{name:<32} {:>9.3} {:>9.3} {:>9.3} {:>8}",
+                p.precision, p.recall, p.f1, p.support
+            );
         }
         if !self.confusions.is_empty() {
             let _ = writeln!(s, "\nconfusions (gold → predicted):");
@@ -255,9 +296,17 @@ impl EvalReport {
             }
         }
         if !self.slots.is_empty() {
-            let _ = writeln!(s, "\n{:<32} {:>9} {:>9} {:>9} {:>8}", "slot", "precision", "recall", "f1", "support");
+            let _ = writeln!(
+                s,
+                "\n{:<32} {:>9} {:>9} {:>9} {:>8}",
+                "slot", "precision", "recall", "f1", "support"
+            );
             for (name, p) in &self.slots {
-                let _ = writeln!(s, "{name:<32} {:>9.3} {:>9.3} {:>9.3} {:>8}", p.precision, p.recall, p.f1, p.support);
+                let _ = writeln!(
+                    s,
+                    "{name:<32} {:>9.3} {:>9.3} {:>9.3} {:>8}",
+                    p.precision, p.recall, p.f1, p.support
+                );
             }
             let _ = writeln!(
                 s,
@@ -296,7 +345,11 @@ mod tests {
         assert_eq!(r.test_examples, 3);
         assert_eq!(r.intent_accuracy, 1.0, "{}", r.table());
         assert_eq!(r.out_of_scope_recall, Some(1.0));
-        assert!(r.slots.contains_key("song") && r.slots.contains_key("place"), "{:?}", r.slots);
+        assert!(
+            r.slots.contains_key("song") && r.slots.contains_key("place"),
+            "{:?}",
+            r.slots
+        );
         assert!(r.table().contains("intent accuracy: 100.00 %"));
     }
 }

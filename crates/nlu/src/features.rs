@@ -124,7 +124,14 @@ impl Featurizer {
         }
         let (wn, cn) = (word_norm.sqrt().max(1e-9), char_norm.sqrt().max(1e-9));
         for (i, x, is_char) in blocks {
-            v.push((i, if is_char { CHAR_WEIGHT * x / cn } else { x / wn }));
+            v.push((
+                i,
+                if is_char {
+                    CHAR_WEIGHT * x / cn
+                } else {
+                    x / wn
+                },
+            ));
         }
         let total: f32 = v.iter().map(|(_, x)| x * x).sum::<f32>().sqrt().max(1e-9);
         for e in &mut v {

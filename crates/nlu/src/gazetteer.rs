@@ -66,11 +66,56 @@ pub struct Gazetteer {
 
 /// Words never treated as typos of a value (very common English words).
 const NOT_TYPOS: &[&str] = &[
-    "about", "after", "again", "there", "their", "these", "those", "where", "which", "while", "would",
-    "could", "should", "other", "please", "thanks", "today", "tomorrow", "tonight", "hello", "right",
-    "book", "flight", "ticket", "weather", "going", "leave", "leaving", "arrive", "arriving", "evening",
-    "morning", "night", "under", "first", "second", "third", "seven", "eight", "three", "monday",
-    "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "cancel", "start", "restart",
+    "about",
+    "after",
+    "again",
+    "there",
+    "their",
+    "these",
+    "those",
+    "where",
+    "which",
+    "while",
+    "would",
+    "could",
+    "should",
+    "other",
+    "please",
+    "thanks",
+    "today",
+    "tomorrow",
+    "tonight",
+    "hello",
+    "right",
+    "book",
+    "flight",
+    "ticket",
+    "weather",
+    "going",
+    "leave",
+    "leaving",
+    "arrive",
+    "arriving",
+    "evening",
+    "morning",
+    "night",
+    "under",
+    "first",
+    "second",
+    "third",
+    "seven",
+    "eight",
+    "three",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "cancel",
+    "start",
+    "restart",
 ];
 
 fn deletions_of(word: &str) -> Vec<String> {
@@ -91,7 +136,11 @@ impl Gazetteer {
         for v in &spec.values {
             let id = canonical.len() as u32;
             canonical.push(v.canonical.clone());
-            let base = if v.needs_capital { Case::Capital } else { Case::Any };
+            let base = if v.needs_capital {
+                Case::Capital
+            } else {
+                Case::Any
+            };
             let spellings = std::iter::once((&v.canonical, base))
                 .chain(v.synonyms.iter().map(|s| (s, Case::Any)))
                 .chain(v.codes.iter().map(|s| (s, Case::Exact)));
@@ -108,7 +157,11 @@ impl Gazetteer {
                 patterns.push((id, case));
                 let lower = s.to_lowercase();
                 let n = lower.chars().count();
-                if spec.fuzzy.is_some() && !matches!(case, Case::Exact) && n >= 4 && !lower.contains(' ') {
+                if spec.fuzzy.is_some()
+                    && !matches!(case, Case::Exact)
+                    && n >= 4
+                    && !lower.contains(' ')
+                {
                     for d in std::iter::once(lower.clone()).chain(deletions_of(&lower)) {
                         deletions.entry(d).or_default().push((lower.clone(), id));
                     }
@@ -160,7 +213,9 @@ impl Gazetteer {
                 let raw = &text[s..e];
                 let ok = match case {
                     Case::Any => true,
-                    Case::Exact => raw == raw.to_uppercase() && raw.chars().any(char::is_alphabetic),
+                    Case::Exact => {
+                        raw == raw.to_uppercase() && raw.chars().any(char::is_alphabetic)
+                    }
                     Case::Capital => raw.chars().next().is_some_and(char::is_uppercase),
                 };
                 if ok {
@@ -203,7 +258,7 @@ impl Gazetteer {
 
     fn typo(&self, word: &str, threshold: f32, known: &HashSet<String>) -> Option<u32> {
         let n = word.chars().count();
-        if n < 5 || n > 40 || known.contains(word) || NOT_TYPOS.contains(&word) {
+        if !(5..=40).contains(&n) || known.contains(word) || NOT_TYPOS.contains(&word) {
             return None;
         }
         if word.chars().any(|c| !c.is_alphabetic()) {
@@ -216,7 +271,10 @@ impl Gazetteer {
                 let d = strsim::damerau_levenshtein(word, alias);
                 let len = n.max(alias.chars().count());
                 let sim = 1.0 - d as f32 / len as f32;
-                if d <= max_d && sim >= threshold && best.is_none_or(|(bd, bid)| (d, *id) < (bd, bid)) {
+                if d <= max_d
+                    && sim >= threshold
+                    && best.is_none_or(|(bd, bid)| (d, *id) < (bd, bid))
+                {
                     best = Some((d, *id));
                 }
             }
@@ -267,7 +325,11 @@ pub fn ends_with_word(before: &str, cue: &str) -> bool {
 /// population, synonyms, codes, flags. Lines starting with `#` and malformed lines are skipped.
 pub fn parse_tsv(text: &str) -> Vec<GazetteerValue> {
     let split = |s: &str| -> Vec<String> {
-        s.split(',').map(str::trim).filter(|x| !x.is_empty()).map(str::to_owned).collect()
+        s.split(',')
+            .map(str::trim)
+            .filter(|x| !x.is_empty())
+            .map(str::to_owned)
+            .collect()
     };
     text.lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())

@@ -17,7 +17,7 @@
 //! - [`cache`]: trained models on disk, keyed by the content hash of their training data.
 //! - [`eval`]: evaluation: k-fold or train/test, per-intent and per-slot precision/recall/F1.
 //! - [`text`]: tokens, spans, hashing.
-//! - [`error`]: [`NluError`].
+//! - [`error`]: the crate's one error type, `NluError`.
 
 pub mod annotate;
 pub mod builtin;

@@ -314,18 +314,30 @@ mod tests {
     fn patterns_phrases_and_examples_rank_intents() {
         let r = recognizer();
         assert_eq!(
-            r.recognize("I want to book a flight", &RecognizeContext::default()).intents[0].name,
+            r.recognize("I want to book a flight", &RecognizeContext::default())
+                .intents[0]
+                .name,
             "book_flight"
         );
         assert_eq!(
-            r.recognize("What's the WEATHER in Dubai?", &RecognizeContext::default()).intents[0].name,
+            r.recognize("What's the WEATHER in Dubai?", &RecognizeContext::default())
+                .intents[0]
+                .name,
             "weather"
         );
-        assert_eq!(r.recognize("Never mind!", &RecognizeContext::default()).intents[0].name, "cancel");
+        assert_eq!(
+            r.recognize("Never mind!", &RecognizeContext::default())
+                .intents[0]
+                .name,
+            "cancel"
+        );
         assert!(
-            r.recognize("please cancel my booking tomorrow", &RecognizeContext::default())
-                .intents
-                .is_empty()
+            r.recognize(
+                "please cancel my booking tomorrow",
+                &RecognizeContext::default()
+            )
+            .intents
+            .is_empty()
         );
         let u = r.recognize("i want to fly", &RecognizeContext::default());
         assert_eq!(
@@ -350,15 +362,31 @@ mod tests {
                 ("Dubai", Some("to"), (19, 22))
             ]
         );
-        assert_eq!(recognizer().recognize("Dubai", &RecognizeContext::default()).entities[0].role, None);
+        assert_eq!(
+            recognizer()
+                .recognize("Dubai", &RecognizeContext::default())
+                .entities[0]
+                .role,
+            None
+        );
     }
 
     #[test]
     fn yes_no_and_numbers() {
         let r = recognizer();
-        assert_eq!(r.recognize("yes please", &RecognizeContext::default()).yes_no(), Some(true));
-        assert_eq!(r.recognize("Nope.", &RecognizeContext::default()).yes_no(), Some(false));
-        assert_eq!(r.recognize("I know", &RecognizeContext::default()).yes_no(), None);
+        assert_eq!(
+            r.recognize("yes please", &RecognizeContext::default())
+                .yes_no(),
+            Some(true)
+        );
+        assert_eq!(
+            r.recognize("Nope.", &RecognizeContext::default()).yes_no(),
+            Some(false)
+        );
+        assert_eq!(
+            r.recognize("I know", &RecognizeContext::default()).yes_no(),
+            None
+        );
         assert_eq!(
             r.recognize("2 seats", &RecognizeContext::default())
                 .entity("number", None)

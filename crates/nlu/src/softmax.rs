@@ -49,7 +49,11 @@ pub struct Rng(u64);
 impl Rng {
     /// Seeded generator (seed 0 is replaced by a constant).
     pub fn new(seed: u64) -> Rng {
-        Rng(if seed == 0 { 0x9e37_79b9_7f4a_7c15 } else { seed })
+        Rng(if seed == 0 {
+            0x9e37_79b9_7f4a_7c15
+        } else {
+            seed
+        })
     }
     /// Next value.
     pub fn next_u64(&mut self) -> u64 {
@@ -69,7 +73,12 @@ impl Rng {
 
 impl Softmax {
     /// Trains on `(features, class)` pairs. `features` is the input dimension.
-    pub fn train(data: &[(Sparse, usize)], features: usize, classes: usize, cfg: SoftmaxConfig) -> Softmax {
+    pub fn train(
+        data: &[(Sparse, usize)],
+        features: usize,
+        classes: usize,
+        cfg: SoftmaxConfig,
+    ) -> Softmax {
         let mut m = Softmax {
             classes,
             w: vec![0.0; features * classes],

@@ -107,7 +107,9 @@ fn gold_tags(s: &TaggedSentence, label_index: &HashMap<String, usize>) -> Vec<us
     let mut tags = vec![0; s.tokens.len()];
     for span in &s.spans {
         let label = span_label(span);
-        let Some(&l) = label_index.get(&label) else { continue };
+        let Some(&l) = label_index.get(&label) else {
+            continue;
+        };
         let mut first = true;
         for (k, t) in s.tokens.iter().enumerate() {
             let (ts, te) = (
@@ -140,8 +142,11 @@ impl Tagger {
             .collect();
         labels.sort();
         labels.dedup();
-        let index: HashMap<String, usize> =
-            labels.iter().enumerate().map(|(i, l)| (l.clone(), i)).collect();
+        let index: HashMap<String, usize> = labels
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.clone(), i))
+            .collect();
         let tags = 1 + 2 * labels.len();
         let mut m = Tagger {
             labels,
@@ -213,7 +218,8 @@ impl Tagger {
         for k in 0..m.trans.len() {
             m.trans[k] = (trans_total[k] + (t - trans_stamp[k]) as f32 * m.trans[k]) / t as f32;
         }
-        m.weights.retain(|_, row| row.iter().any(|w| w.abs() > 1e-6));
+        m.weights
+            .retain(|_, row| row.iter().any(|w| w.abs() > 1e-6));
         m
     }
 
@@ -244,7 +250,9 @@ impl Tagger {
             .collect();
         // An I- tag must follow its own B- or I-: other transitions are forbidden.
         let allowed = |prev: usize, tag: usize| {
-            tag == 0 || tag % 2 == 1 || (prev != tags && prev != 0 && (prev + 1) / 2 == (tag + 1) / 2)
+            tag == 0
+                || tag % 2 == 1
+                || (prev != tags && prev != 0 && (prev - 1) / 2 == (tag - 1) / 2)
         };
         let mut score = vec![vec![f32::NEG_INFINITY; tags]; n];
         let mut back = vec![vec![0usize; tags]; n];
@@ -347,7 +355,10 @@ mod tests {
             .into_iter()
             .map(|t| (text[t.start..t.end].to_owned(), t.label))
             .collect();
-        assert!(found.contains(&("prince".into(), "artist".into())), "{found:?}");
+        assert!(
+            found.contains(&("prince".into(), "artist".into())),
+            "{found:?}"
+        );
         assert!(found.iter().any(|(_, l)| l == "song"), "{found:?}");
         let again = Tagger::train(&data, 10);
         assert_eq!(again.trans, m.trans, "training is deterministic");

@@ -83,9 +83,15 @@ impl TrainedModel {
                 epochs,
                 ..SoftmaxConfig::default()
             };
-            (Softmax::train(&data, featurizer.len(), classes.len(), cfg), Vec::new())
+            (
+                Softmax::train(&data, featurizer.len(), classes.len(), cfg),
+                Vec::new(),
+            )
         } else {
-            (Softmax::default(), data.iter().map(|(x, _)| x.clone()).collect())
+            (
+                Softmax::default(),
+                data.iter().map(|(x, _)| x.clone()).collect(),
+            )
         };
         let skip = rule_entity_kinds(spec);
         let sentences: Vec<TaggedSentence> = spec
@@ -96,14 +102,22 @@ impl TrainedModel {
                 tokens: t.clone(),
                 text: e.text.clone(),
                 intent: e.intent.clone(),
-                spans: e.spans.iter().filter(|s| !skip.contains(&s.entity)).cloned().collect(),
+                spans: e
+                    .spans
+                    .iter()
+                    .filter(|s| !skip.contains(&s.entity))
+                    .cloned()
+                    .collect(),
             })
             .collect();
         let tagger = Tagger::train(&sentences, spec.settings.tagger_epochs);
         let mut known_words = BTreeSet::new();
         for (e, t) in spec.examples.iter().zip(&toks) {
             for tok in t {
-                let (s, end) = (char_offset(&e.text, tok.start), char_offset(&e.text, tok.end));
+                let (s, end) = (
+                    char_offset(&e.text, tok.start),
+                    char_offset(&e.text, tok.end),
+                );
                 if !e.spans.iter().any(|sp| s < sp.end && end > sp.start) {
                     known_words.insert(tok.norm.clone());
                 }
@@ -228,22 +242,42 @@ impl TrainedRecognizer {
         &self.model
     }
 
-    fn entities(&self, text: &str, toks: &[Token], intent: &str, ctx: &RecognizeContext) -> Vec<Entity> {
+    fn entities(
+        &self,
+        text: &str,
+        toks: &[Token],
+        intent: &str,
+        ctx: &RecognizeContext,
+    ) -> Vec<Entity> {
         let mut found = self.builtins.find(text, toks);
-        found.extend(crate::datetime::find(text, toks, ctx.now_ms, ctx.utc_offset_minutes));
+        found.extend(crate::datetime::find(
+            text,
+            toks,
+            ctx.now_ms,
+            ctx.utc_offset_minutes,
+        ));
         for g in &self.gazetteers {
             found.extend(g.find(text, toks, &self.known_words));
         }
         for (name, re) in &self.regexes {
             for m in re.find_iter(text) {
                 if !m.as_str().is_empty() {
-                    found.push(crate::builtin::entity(name, m.as_str(), text, m.start(), m.end()));
+                    found.push(crate::builtin::entity(
+                        name,
+                        m.as_str(),
+                        text,
+                        m.start(),
+                        m.end(),
+                    ));
                 }
             }
         }
         for t in self.model.tagger.tag(text, toks, intent) {
             let span = (char_offset(text, t.start), char_offset(text, t.end));
-            if found.iter().any(|e| e.span.0 < span.1 && e.span.1 > span.0 && e.kind != "number") {
+            if found
+                .iter()
+                .any(|e| e.span.0 < span.1 && e.span.1 > span.0 && e.kind != "number")
+            {
                 continue;
             }
             let (kind, role) = match t.label.split_once(':') {
@@ -275,7 +309,11 @@ impl Recognizer for TrainedRecognizer {
                 None => intents.push(m),
             }
         }
-        intents.sort_by(|a, b| b.confidence.total_cmp(&a.confidence).then(a.name.cmp(&b.name)));
+        intents.sort_by(|a, b| {
+            b.confidence
+                .total_cmp(&a.confidence)
+                .then(a.name.cmp(&b.name))
+        });
         let top = intents.first().map_or("", |i| i.name.as_str()).to_owned();
         Understanding {
             entities: self.entities(text, &toks, &top, ctx),
