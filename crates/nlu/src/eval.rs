@@ -1,6 +1,6 @@
 //! Evaluation of the recognizer on labelled examples: k-fold on a bot's own examples, or a train/test
 //! pair. Reports per-intent precision/recall/F1, the most frequent confusions, per-slot precision/recall/F1
-//! (exact type and span), slot F1 averaged per intent over its slots (the SNIPS benchmark's convention),
+//! (same label and same words), slot F1 averaged per intent over its slots (the SNIPS benchmark's convention),
 //! and out-of-scope recall.
 
 use crate::error::NluError;
@@ -179,12 +179,12 @@ fn run(
                 tally.oos.0 += 1;
             }
         }
-        let gold: BTreeSet<(String, usize, usize)> = e
+        let gold: BTreeSet<(String, String)> = e
             .spans
             .iter()
-            .map(|s| (span_label(s), s.start, s.end))
+            .map(|s| (span_label(s), slot_text(&e.text, s.start, s.end)))
             .collect();
-        let guessed: BTreeSet<(String, usize, usize)> = u
+        let guessed: BTreeSet<(String, String)> = u
             .entities
             .iter()
             .filter(|x| kinds.contains(&x.kind))
@@ -195,7 +195,7 @@ fn run(
                     }
                     _ => x.kind.clone(),
                 };
-                (label, x.span.0, x.span.1)
+                (label, slot_text(&e.text, x.span.0, x.span.1))
             })
             .collect();
         let per_intent = tally.slots_by_intent.entry(e.intent.clone()).or_default();
@@ -214,6 +214,17 @@ fn run(
         }
     }
     Ok(())
+}
+
+/// The words of chars `[start, end)` of `text`, lower-cased and joined by one space: slots are compared by
+/// label and value text (as in the SNIPS benchmark), so punctuation at a span's edge does not count.
+fn slot_text(text: &str, start: usize, end: usize) -> String {
+    let value: String = text
+        .chars()
+        .skip(start)
+        .take(end.saturating_sub(start))
+        .collect();
+    crate::text::words(&value).join(" ")
 }
 
 fn report(t: Tally) -> EvalReport {

@@ -42,7 +42,7 @@ impl Default for NluSettings {
     fn default() -> Self {
         NluSettings {
             epochs: 0,
-            tagger_epochs: 8,
+            tagger_epochs: 20,
         }
     }
 }

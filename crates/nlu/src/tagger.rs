@@ -35,6 +35,13 @@ pub struct Tagger {
     weights: HashMap<u64, Vec<f32>>,
     /// `trans[prev * tags + tag]`; `prev = tags` is the start.
     trans: Vec<f32>,
+    /// Slot values seen in training (words joined by one space) → how often, per label index.
+    /// A token inside a known value gets a `lex` feature — the "entity match" feature of Snips NLU and
+    /// Rasa's lookup tables, learned from the examples themselves.
+    lexicon: HashMap<String, Vec<(u32, u32)>>,
+    /// Per intent: which labels its training examples use. Decoding for a known intent only considers
+    /// those (slots are intent-specific: a `playlist` never appears in a weather question).
+    allowed: HashMap<String, Vec<bool>>,
 }
 
 /// A span the tagger found: byte offsets and its label (`entity` or `entity:role`).
@@ -81,6 +88,17 @@ fn token_features(text: &str, tokens: &[Token], intent: &str, i: usize) -> Vec<u
     let chars: Vec<char> = cur.chars().collect();
     let pre: String = chars.iter().take(3).collect();
     let suf: String = chars[chars.len().saturating_sub(3)..].iter().collect();
+    let suf2: String = chars[chars.len().saturating_sub(2)..].iter().collect();
+    let raw_at = |k: isize| -> &str {
+        let j = i as isize + k;
+        if j < 0 {
+            "<s>"
+        } else {
+            tokens
+                .get(j as usize)
+                .map_or("</s>", |t| &text[t.start..t.end])
+        }
+    };
     let ib = intent.as_bytes();
     vec![
         fnv(&[b"bias"]),
@@ -95,11 +113,69 @@ fn token_features(text: &str, tokens: &[Token], intent: &str, i: usize) -> Vec<u
         fnv(&[b"pre", pre.as_bytes()]),
         fnv(&[b"suf", suf.as_bytes()]),
         fnv(&[b"shape", shape(raw).as_bytes()]),
+        fnv(&[b"suf2", suf2.as_bytes()]),
+        fnv(&[b"shape-1", shape(raw_at(-1)).as_bytes()]),
+        fnv(&[b"shape+1", shape(raw_at(1)).as_bytes()]),
+        fnv(&[b"w-1w+1", w(-1).as_bytes(), w(1).as_bytes()]),
         fnv(&[b"i", ib]),
         fnv(&[b"iw0", ib, cur.as_bytes()]),
         fnv(&[b"iw-1", ib, w(-1).as_bytes()]),
         fnv(&[b"iw+1", ib, w(1).as_bytes()]),
     ]
+}
+
+/// Longest slot value (in words) looked up in the lexicon.
+const MAX_VALUE_WORDS: usize = 6;
+
+/// Lexicon features per token: for every known value covering it, `lex|label|B` or `lex|label|I`.
+/// `exclude` lists (value, label) pairs whose count should be reduced by one (a training sentence's own
+/// values, so that the feature is not a perfect, leaked predictor during training).
+fn lexicon_marks(
+    tokens: &[Token],
+    lexicon: &HashMap<String, Vec<(u32, u32)>>,
+    exclude: &[(String, u32)],
+) -> Vec<Vec<u64>> {
+    let mut marks = vec![Vec::new(); tokens.len()];
+    if lexicon.is_empty() {
+        return marks;
+    }
+    for i in 0..tokens.len() {
+        let mut key = String::new();
+        for j in i..tokens.len().min(i + MAX_VALUE_WORDS) {
+            if j > i {
+                key.push(' ');
+            }
+            key.push_str(&tokens[j].norm);
+            let Some(hits) = lexicon.get(&key) else {
+                continue;
+            };
+            for &(label, count) in hits {
+                let own = exclude
+                    .iter()
+                    .filter(|(v, l)| *l == label && *v == key)
+                    .count() as u32;
+                if count > own {
+                    let lb = label.to_le_bytes();
+                    marks[i].push(fnv(&[b"lexB", &lb]));
+                    for m in &mut marks[i + 1..=j] {
+                        m.push(fnv(&[b"lexI", &lb]));
+                    }
+                }
+            }
+        }
+    }
+    marks
+}
+
+/// The words of a span, as lexicon keys.
+fn span_key(s: &TaggedSentence, span: &SpanLabel) -> String {
+    let text: String = s
+        .text
+        .chars()
+        .skip(span.start)
+        .take(span.end.saturating_sub(span.start))
+        .collect();
+    crate::text::words(&text).join(" ")
 }
 
 /// The gold tag sequence of a sentence (tokens overlapping a span get its B/I tags).
@@ -148,10 +224,44 @@ impl Tagger {
             .map(|(i, l)| (l.clone(), i))
             .collect();
         let tags = 1 + 2 * labels.len();
+        let mut allowed: HashMap<String, Vec<bool>> = HashMap::new();
+        for s in data {
+            let row = allowed
+                .entry(s.intent.clone())
+                .or_insert_with(|| vec![false; labels.len()]);
+            for span in &s.spans {
+                if let Some(&l) = index.get(&span_label(span)) {
+                    row[l] = true;
+                }
+            }
+        }
+        let mut counts: HashMap<String, HashMap<u32, u32>> = HashMap::new();
+        for s in data {
+            for span in &s.spans {
+                if let Some(&l) = index.get(&span_label(span)) {
+                    *counts
+                        .entry(span_key(s, span))
+                        .or_default()
+                        .entry(l as u32)
+                        .or_default() += 1;
+                }
+            }
+        }
+        let lexicon: HashMap<String, Vec<(u32, u32)>> = counts
+            .into_iter()
+            .filter(|(k, _)| !k.is_empty())
+            .map(|(k, v)| {
+                let mut v: Vec<(u32, u32)> = v.into_iter().collect();
+                v.sort_unstable();
+                (k, v)
+            })
+            .collect();
         let mut m = Tagger {
             labels,
             weights: HashMap::new(),
             trans: vec![0.0; (tags + 1) * tags],
+            lexicon,
+            allowed,
         };
         if m.labels.is_empty() {
             return m;
@@ -164,8 +274,18 @@ impl Tagger {
         let feats: Vec<Vec<Vec<u64>>> = data
             .iter()
             .map(|s| {
+                let own: Vec<(String, u32)> = s
+                    .spans
+                    .iter()
+                    .filter_map(|sp| Some((span_key(s, sp), *index.get(&span_label(sp))? as u32)))
+                    .collect();
+                let marks = lexicon_marks(&s.tokens, &m.lexicon, &own);
                 (0..s.tokens.len())
-                    .map(|i| token_features(&s.text, &s.tokens, &s.intent, i))
+                    .map(|i| {
+                        let mut f = token_features(&s.text, &s.tokens, &s.intent, i);
+                        f.extend(&marks[i]);
+                        f
+                    })
                     .collect()
             })
             .collect();
@@ -176,7 +296,7 @@ impl Tagger {
         for _ in 0..epochs {
             rng.shuffle(&mut order);
             for &n in &order {
-                let guess = m.viterbi(&feats[n]);
+                let guess = m.viterbi(&feats[n], &data[n].intent);
                 let gold = &golds[n];
                 if &guess != gold {
                     for (i, f) in feats[n].iter().enumerate() {
@@ -228,8 +348,10 @@ impl Tagger {
         &self.labels
     }
 
-    fn viterbi(&self, feats: &[Vec<u64>]) -> Vec<usize> {
+    fn viterbi(&self, feats: &[Vec<u64>], intent: &str) -> Vec<usize> {
         let tags = 1 + 2 * self.labels.len();
+        let permitted = self.allowed.get(intent);
+        let label_ok = |tag: usize| tag == 0 || permitted.is_none_or(|p| p[(tag - 1) / 2]);
         let n = feats.len();
         if n == 0 {
             return Vec::new();
@@ -250,9 +372,10 @@ impl Tagger {
             .collect();
         // An I- tag must follow its own B- or I-: other transitions are forbidden.
         let allowed = |prev: usize, tag: usize| {
-            tag == 0
-                || tag % 2 == 1
-                || (prev != tags && prev != 0 && (prev - 1) / 2 == (tag - 1) / 2)
+            label_ok(tag)
+                && (tag == 0
+                    || tag % 2 == 1
+                    || (prev != tags && prev != 0 && (prev - 1) / 2 == (tag - 1) / 2))
         };
         let mut score = vec![vec![f32::NEG_INFINITY; tags]; n];
         let mut back = vec![vec![0usize; tags]; n];
@@ -294,10 +417,15 @@ impl Tagger {
         if self.labels.is_empty() || tokens.is_empty() {
             return Vec::new();
         }
+        let marks = lexicon_marks(tokens, &self.lexicon, &[]);
         let feats: Vec<Vec<u64>> = (0..tokens.len())
-            .map(|i| token_features(text, tokens, intent, i))
+            .map(|i| {
+                let mut f = token_features(text, tokens, intent, i);
+                f.extend(&marks[i]);
+                f
+            })
             .collect();
-        let path = self.viterbi(&feats);
+        let path = self.viterbi(&feats, intent);
         let mut out: Vec<Tagged> = Vec::new();
         for (i, tag) in path.into_iter().enumerate() {
             if tag == 0 {

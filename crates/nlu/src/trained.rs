@@ -249,13 +249,9 @@ impl TrainedRecognizer {
         intent: &str,
         ctx: &RecognizeContext,
     ) -> Vec<Entity> {
-        let mut found = self.builtins.find(text, toks);
-        found.extend(crate::datetime::find(
-            text,
-            toks,
-            ctx.now_ms,
-            ctx.utc_offset_minutes,
-        ));
+        // Operator-declared entities (gazetteers, regexes) win over learned spans they overlap; built-ins
+        // (dates, numbers) are generic and may overlap a learned slot ("tomorrow" is also a `timeRange`).
+        let mut found = Vec::new();
         for g in &self.gazetteers {
             found.extend(g.find(text, toks, &self.known_words));
         }
@@ -272,11 +268,12 @@ impl TrainedRecognizer {
                 }
             }
         }
+        let declared = found.len();
         for t in self.model.tagger.tag(text, toks, intent) {
             let span = (char_offset(text, t.start), char_offset(text, t.end));
-            if found
+            if found[..declared]
                 .iter()
-                .any(|e| e.span.0 < span.1 && e.span.1 > span.0 && e.kind != "number")
+                .any(|e| e.span.0 < span.1 && e.span.1 > span.0)
             {
                 continue;
             }
@@ -293,6 +290,13 @@ impl TrainedRecognizer {
                 span,
             });
         }
+        found.extend(self.builtins.find(text, toks));
+        found.extend(crate::datetime::find(
+            text,
+            toks,
+            ctx.now_ms,
+            ctx.utc_offset_minutes,
+        ));
         found.sort_by(|a, b| a.span.cmp(&b.span).then(a.kind.cmp(&b.kind)));
         found
     }
