@@ -5,9 +5,8 @@
 //! short phrases ("book a"). Features are 64-bit FNV keys mapped to dense indices learned from the training
 //! set, so an unknown n-gram at recognition time costs one hash lookup and is dropped.
 
-use crate::text::{Token, fnv};
+use crate::text::{KeyMap, Token, fnv};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 
 /// Relative weight of the character n-gram block against the word block.
 const CHAR_WEIGHT: f32 = 0.6;
@@ -19,39 +18,44 @@ pub type Sparse = Vec<(u32, f32)>;
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Featurizer {
     /// Feature key → dense index.
-    index: HashMap<u64, u32>,
+    index: KeyMap<u32>,
     /// IDF per dense index.
     idf: Vec<f32>,
 }
 
-/// Raw feature keys of a tokenized sentence, with counts; the first element is true for char n-grams.
+/// Raw feature keys of a tokenized sentence; the flag is true for char n-grams. Allocation-light: one
+/// buffer is reused for every n-gram (this runs for every message).
 fn keys(tokens: &[Token]) -> Vec<(u64, bool)> {
-    let mut out = Vec::with_capacity(tokens.len() * 12);
-    let norm = |t: &Token| -> String {
-        if t.norm.chars().any(|c| c.is_ascii_digit()) {
-            "<num>".into()
+    let mut out = Vec::with_capacity(tokens.len() * 16);
+    fn word(t: &Token) -> &str {
+        if t.norm.bytes().any(|b| b.is_ascii_digit()) {
+            "<num>"
         } else {
-            t.norm.clone()
+            &t.norm
         }
-    };
-    let words: Vec<String> = tokens.iter().map(norm).collect();
-    for (i, w) in words.iter().enumerate() {
+    }
+    let mut padded: Vec<char> = Vec::with_capacity(48);
+    let mut gram = String::with_capacity(32);
+    let mut prev = "<s>";
+    for t in tokens {
+        let w = word(t);
         out.push((fnv(&[b"w", w.as_bytes()]), false));
-        let prev = if i == 0 { "<s>" } else { words[i - 1].as_str() };
         out.push((fnv(&[b"b", prev.as_bytes(), w.as_bytes()]), false));
-        let padded: Vec<char> = std::iter::once('<')
-            .chain(w.chars().take(40))
-            .chain(std::iter::once('>'))
-            .collect();
+        prev = w;
+        padded.clear();
+        padded.push('<');
+        padded.extend(w.chars().take(40));
+        padded.push('>');
         for n in 3..=5 {
             for win in padded.windows(n) {
-                let s: String = win.iter().collect();
-                out.push((fnv(&[b"c", s.as_bytes()]), true));
+                gram.clear();
+                gram.extend(win);
+                out.push((fnv(&[b"c", gram.as_bytes()]), true));
             }
         }
     }
-    if let Some(last) = words.last() {
-        out.push((fnv(&[b"b", last.as_bytes(), b"</s>"]), false));
+    if !tokens.is_empty() {
+        out.push((fnv(&[b"b", prev.as_bytes(), b"</s>"]), false));
     }
     out
 }
@@ -59,7 +63,7 @@ fn keys(tokens: &[Token]) -> Vec<(u64, bool)> {
 impl Featurizer {
     /// Learns the vocabulary from `sentences`; keeps features seen in at least `min_df` sentences.
     pub fn fit(sentences: &[Vec<Token>], min_df: usize) -> Featurizer {
-        let mut df: HashMap<u64, usize> = HashMap::new();
+        let mut df: KeyMap<usize> = KeyMap::default();
         for s in sentences {
             let mut ks: Vec<u64> = keys(s).into_iter().map(|(k, _)| k).collect();
             ks.sort_unstable();
@@ -91,12 +95,12 @@ impl Featurizer {
 
     /// The feature vector of a sentence and the share of its words the vocabulary knows (0..1).
     pub fn transform(&self, tokens: &[Token]) -> (Sparse, f32) {
-        let mut counts: HashMap<u32, (f32, bool)> = HashMap::new();
+        let mut counts: KeyMap<(f32, bool)> = KeyMap::default();
         let mut words = 0usize;
         let mut known = 0usize;
         for (k, is_char) in keys(tokens) {
             if let Some(&i) = self.index.get(&k) {
-                counts.entry(i).or_insert((0.0, is_char)).0 += 1.0;
+                counts.entry(u64::from(i)).or_insert((0.0, is_char)).0 += 1.0;
             }
         }
         for t in tokens {
@@ -114,6 +118,7 @@ impl Featurizer {
         let (mut word_norm, mut char_norm) = (0.0f32, 0.0f32);
         let mut blocks = Vec::with_capacity(counts.len());
         for (i, (c, is_char)) in counts {
+            let i = i as u32;
             let x = (1.0 + c.ln()) * self.idf[i as usize];
             if is_char {
                 char_norm += x * x;

@@ -111,7 +111,8 @@ impl Softmax {
                 }
                 for (c, pc) in p.iter().enumerate() {
                     let g = pc - if c == *y { 1.0 } else { 0.0 };
-                    if g.abs() < 1e-4 {
+                    // Classes the model already rules out contribute nothing worth the row update.
+                    if g.abs() < 1e-3 {
                         continue;
                     }
                     m.b[c] -= lr * g * 0.1;

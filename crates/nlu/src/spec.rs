@@ -34,7 +34,7 @@ pub struct RegexEntitySpec {
 pub struct NluSettings {
     /// Passes of the intent classifier over the data (0: chosen from the data size).
     pub epochs: usize,
-    /// Passes of the slot tagger.
+    /// Passes of the slot tagger (0: chosen from the data size).
     pub tagger_epochs: usize,
 }
 
@@ -42,7 +42,7 @@ impl Default for NluSettings {
     fn default() -> Self {
         NluSettings {
             epochs: 0,
-            tagger_epochs: 20,
+            tagger_epochs: 0,
         }
     }
 }

@@ -10,7 +10,7 @@
 
 use crate::annotate::SpanLabel;
 use crate::softmax::Rng;
-use crate::text::{Token, fnv};
+use crate::text::{KeyMap, Token, fnv};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -32,7 +32,7 @@ pub struct TaggedSentence {
 pub struct Tagger {
     labels: Vec<String>,
     /// Feature key → weight row (one weight per tag).
-    weights: HashMap<u64, Vec<f32>>,
+    weights: KeyMap<Vec<f32>>,
     /// `trans[prev * tags + tag]`; `prev = tags` is the start.
     trans: Vec<f32>,
     /// Slot values seen in training (words joined by one space) → how often, per label index.
@@ -258,7 +258,7 @@ impl Tagger {
             .collect();
         let mut m = Tagger {
             labels,
-            weights: HashMap::new(),
+            weights: KeyMap::default(),
             trans: vec![0.0; (tags + 1) * tags],
             lexicon,
             allowed,
@@ -267,8 +267,8 @@ impl Tagger {
             return m;
         }
         // Averaging: totals accumulate weight × time since last change (lazy update).
-        let mut total: HashMap<u64, Vec<f32>> = HashMap::new();
-        let mut stamp: HashMap<u64, Vec<u32>> = HashMap::new();
+        let mut total: KeyMap<Vec<f32>> = KeyMap::default();
+        let mut stamp: KeyMap<Vec<u32>> = KeyMap::default();
         let mut trans_total = vec![0.0f32; m.trans.len()];
         let mut trans_stamp = vec![0u32; m.trans.len()];
         let feats: Vec<Vec<Vec<u64>>> = data
@@ -377,16 +377,19 @@ impl Tagger {
                     || tag % 2 == 1
                     || (prev != tags && prev != 0 && (prev - 1) / 2 == (tag - 1) / 2))
         };
+        // Only the tags the intent permits are visited: with a few slots per intent this makes decoding
+        // independent of the total number of labels.
+        let cand: Vec<usize> = (0..tags).filter(|t| label_ok(*t)).collect();
         let mut score = vec![vec![f32::NEG_INFINITY; tags]; n];
         let mut back = vec![vec![0usize; tags]; n];
-        for tag in 0..tags {
+        for &tag in &cand {
             if allowed(tags, tag) {
                 score[0][tag] = self.trans[tags * tags + tag] + emit[0][tag];
             }
         }
         for i in 1..n {
-            for tag in 0..tags {
-                for prev in 0..tags {
+            for &tag in &cand {
+                for &prev in &cand {
                     if !allowed(prev, tag) || score[i - 1][prev] == f32::NEG_INFINITY {
                         continue;
                     }
@@ -399,7 +402,7 @@ impl Tagger {
             }
         }
         let mut best = 0;
-        for tag in 0..tags {
+        for &tag in &cand {
             if score[n - 1][tag] > score[n - 1][best] {
                 best = tag;
             }

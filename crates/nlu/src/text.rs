@@ -71,6 +71,28 @@ pub fn normalize_utterance(text: &str) -> String {
         .to_lowercase()
 }
 
+/// A hasher for keys that are already good 64-bit hashes (the FNV keys of features): it passes the key
+/// through instead of running SipHash over it again, which halves the cost of a feature lookup.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// A map keyed by feature hashes.
+pub type KeyMap<V> = std::collections::HashMap<u64, V, std::hash::BuildHasherDefault<KeyHasher>>;
+
 /// FNV-1a over `parts` with a separator byte between them: a stable 64-bit key for a feature string,
 /// identical on every platform and run (std's `DefaultHasher` makes no such promise).
 pub fn fnv(parts: &[&[u8]]) -> u64 {

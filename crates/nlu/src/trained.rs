@@ -74,8 +74,9 @@ impl TrainedModel {
                 (featurizer.transform(t).0, c)
             })
             .collect();
+        // Fewer passes over more data: the number of SGD steps matters, not the number of passes.
         let epochs = match spec.settings.epochs {
-            0 => (300_000 / data.len().max(1)).clamp(8, 40),
+            0 => (100_000 / data.len().max(1)).clamp(5, 40),
             n => n,
         };
         let (softmax, exemplars) = if classes.len() >= 2 {
@@ -110,7 +111,11 @@ impl TrainedModel {
                     .collect(),
             })
             .collect();
-        let tagger = Tagger::train(&sentences, spec.settings.tagger_epochs);
+        let tagger_epochs = match spec.settings.tagger_epochs {
+            0 => (200_000 / sentences.len().max(1)).clamp(6, 20),
+            n => n,
+        };
+        let tagger = Tagger::train(&sentences, tagger_epochs);
         let mut known_words = BTreeSet::new();
         for (e, t) in spec.examples.iter().zip(&toks) {
             for tok in t {
