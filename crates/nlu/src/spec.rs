@@ -29,8 +29,8 @@ pub struct RegexEntitySpec {
     pub pattern: String,
 }
 
-/// Training settings; the defaults suit bots of a few to 15,000 examples.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// Training settings; the defaults (0 = chosen from the data size) suit bots of a few to 15,000 examples.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct NluSettings {
     /// Passes of the intent classifier over the data (0: chosen from the data size).
     pub epochs: usize,
@@ -38,14 +38,6 @@ pub struct NluSettings {
     pub tagger_epochs: usize,
 }
 
-impl Default for NluSettings {
-    fn default() -> Self {
-        NluSettings {
-            epochs: 0,
-            tagger_epochs: 0,
-        }
-    }
-}
 
 /// Everything a trained recognizer is built from.
 #[derive(Debug, Clone, Default)]
