@@ -42,7 +42,7 @@ fn sentence(w: &World, rng: &mut Rng, intent: usize, annotate: bool) -> String {
     let mut parts: Vec<String> = Vec::new();
     for k in 0..len {
         let r = rng.next_u64() % 10;
-        if k == len / 2 && rng.next_u64() % 2 == 0 {
+        if k == len / 2 && rng.next_u64().is_multiple_of(2) {
             let label = (intent + (rng.next_u64() % 2) as usize) % w.values.len();
             let v = &w.values[label][(rng.next_u64() % 30) as usize];
             parts.push(if annotate {
@@ -50,7 +50,7 @@ fn sentence(w: &World, rng: &mut Rng, intent: usize, annotate: bool) -> String {
             } else {
                 v.clone()
             });
-        } else if k == 1 && rng.next_u64() % 4 == 0 {
+        } else if k == 1 && rng.next_u64().is_multiple_of(4) {
             parts.push(format!(
                 "to {}",
                 w.cities[(rng.next_u64() % w.cities.len() as u64) as usize]
