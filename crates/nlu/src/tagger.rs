@@ -89,6 +89,8 @@ fn token_features(text: &str, tokens: &[Token], intent: &str, i: usize) -> Vec<u
     let pre: String = chars.iter().take(3).collect();
     let suf: String = chars[chars.len().saturating_sub(3)..].iter().collect();
     let suf2: String = chars[chars.len().saturating_sub(2)..].iter().collect();
+    let pre4: String = chars.iter().take(4).collect();
+    let suf4: String = chars[chars.len().saturating_sub(4)..].iter().collect();
     let raw_at = |k: isize| -> &str {
         let j = i as isize + k;
         if j < 0 {
@@ -114,6 +116,9 @@ fn token_features(text: &str, tokens: &[Token], intent: &str, i: usize) -> Vec<u
         fnv(&[b"suf", suf.as_bytes()]),
         fnv(&[b"shape", shape(raw).as_bytes()]),
         fnv(&[b"suf2", suf2.as_bytes()]),
+        fnv(&[b"pre4", pre4.as_bytes()]),
+        fnv(&[b"suf4", suf4.as_bytes()]),
+        fnv(&[b"iw-1w0", ib, w(-1).as_bytes(), cur.as_bytes()]),
         fnv(&[b"shape-1", shape(raw_at(-1)).as_bytes()]),
         fnv(&[b"shape+1", shape(raw_at(1)).as_bytes()]),
         fnv(&[b"w-1w+1", w(-1).as_bytes(), w(1).as_bytes()]),
