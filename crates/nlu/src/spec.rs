@@ -38,7 +38,6 @@ pub struct NluSettings {
     pub tagger_epochs: usize,
 }
 
-
 /// Everything a trained recognizer is built from.
 #[derive(Debug, Clone, Default)]
 pub struct NluSpec {
