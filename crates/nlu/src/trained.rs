@@ -63,12 +63,38 @@ impl TrainedModel {
             .into_iter()
             .collect();
         let toks: Vec<Vec<Token>> = spec.examples.iter().map(|e| tokens(&e.text)).collect();
-        let min_df = if spec.examples.len() > 5_000 { 2 } else { 1 };
-        let featurizer = Featurizer::fit(&toks, min_df);
-        let data: Vec<(Sparse, usize)> = spec
+        // The classifier sees declared entities as placeholders (`<city>`): "from Nairobi" is then as
+        // clear as "from Lahore" even though only Lahore appears in the examples.
+        let gazetteers: Vec<Gazetteer> = spec.gazetteers.iter().map(Gazetteer::new).collect();
+        let kinds: HashSet<&str> = gazetteers.iter().map(Gazetteer::name).collect();
+        let none = HashSet::new();
+        let masked: Vec<Vec<Token>> = spec
             .examples
             .iter()
             .zip(&toks)
+            .map(|(e, t)| {
+                let mut spans: Vec<(usize, usize, String)> = e
+                    .spans
+                    .iter()
+                    .filter(|s| kinds.contains(s.entity.as_str()))
+                    .map(|s| (s.start, s.end, s.entity.clone()))
+                    .collect();
+                for g in &gazetteers {
+                    spans.extend(
+                        g.find(&e.text, t, &none)
+                            .into_iter()
+                            .map(|x| (x.span.0, x.span.1, x.kind)),
+                    );
+                }
+                mask(&e.text, t, &spans)
+            })
+            .collect();
+        let min_df = if spec.examples.len() > 5_000 { 2 } else { 1 };
+        let featurizer = Featurizer::fit(&masked, min_df);
+        let data: Vec<(Sparse, usize)> = spec
+            .examples
+            .iter()
+            .zip(&masked)
             .map(|(e, t)| {
                 let c = classes.binary_search(&e.intent).unwrap_or(0);
                 (featurizer.transform(t).0, c)
@@ -173,6 +199,39 @@ impl TrainedModel {
     }
 }
 
+/// `toks` with every token inside one of `spans` (char offsets, entity kind) replaced: the first by one
+/// `<kind>` token, the others dropped.
+fn mask(text: &str, toks: &[Token], spans: &[(usize, usize, String)]) -> Vec<Token> {
+    if spans.is_empty() {
+        return toks.to_vec();
+    }
+    let mut out = Vec::with_capacity(toks.len());
+    let (mut chars, mut byte) = (0usize, 0usize);
+    let mut last: Option<usize> = None;
+    for t in toks {
+        chars += text[byte..t.start].chars().count();
+        let start = chars;
+        chars += text[t.start..t.end].chars().count();
+        byte = t.end;
+        match spans.iter().position(|s| start < s.1 && chars > s.0) {
+            Some(k) if last == Some(k) => {}
+            Some(k) => {
+                last = Some(k);
+                out.push(Token {
+                    norm: format!("<{}>", spans[k].2),
+                    start: t.start,
+                    end: t.end,
+                });
+            }
+            None => {
+                last = None;
+                out.push(t.clone());
+            }
+        }
+    }
+    out
+}
+
 fn dot(a: &Sparse, b: &Sparse) -> f32 {
     let (mut i, mut j, mut s) = (0, 0, 0.0);
     while i < a.len() && j < b.len() {
@@ -247,15 +306,8 @@ impl TrainedRecognizer {
         &self.model
     }
 
-    fn entities(
-        &self,
-        text: &str,
-        toks: &[Token],
-        intent: &str,
-        ctx: &RecognizeContext,
-    ) -> Vec<Entity> {
-        // Operator-declared entities (gazetteers, regexes) win over learned spans they overlap; built-ins
-        // (dates, numbers) are generic and may overlap a learned slot ("tomorrow" is also a `timeRange`).
+    /// Operator-declared entities: gazetteers and regexes.
+    fn declared(&self, text: &str, toks: &[Token]) -> Vec<Entity> {
         let mut found = Vec::new();
         for g in &self.gazetteers {
             found.extend(g.find(text, toks, &self.known_words));
@@ -273,6 +325,19 @@ impl TrainedRecognizer {
                 }
             }
         }
+        found
+    }
+
+    /// All entities: `declared` ones win over learned spans they overlap; built-ins (dates, numbers) are
+    /// generic and may overlap a learned slot ("tomorrow" is also a `timeRange`).
+    fn entities(
+        &self,
+        text: &str,
+        toks: &[Token],
+        intent: &str,
+        ctx: &RecognizeContext,
+        mut found: Vec<Entity>,
+    ) -> Vec<Entity> {
         let declared = found.len();
         for t in self.model.tagger.tag(text, toks, intent) {
             let span = (char_offset(text, t.start), char_offset(text, t.end));
@@ -311,8 +376,13 @@ impl Recognizer for TrainedRecognizer {
     fn recognize(&self, text: &str, ctx: &RecognizeContext) -> Understanding {
         let text = truncate(text, MAX_RECOGNIZED_BYTES);
         let toks = tokens(text);
+        let declared = self.declared(text, &toks);
+        let spans: Vec<(usize, usize, String)> = declared
+            .iter()
+            .map(|e| (e.span.0, e.span.1, e.kind.clone()))
+            .collect();
         let mut intents = self.rules.intents(text);
-        for m in self.model.intents(&toks) {
+        for m in self.model.intents(&mask(text, &toks, &spans)) {
             match intents.iter_mut().find(|i| i.name == m.name) {
                 Some(i) => i.confidence = i.confidence.max(m.confidence),
                 None => intents.push(m),
@@ -325,7 +395,7 @@ impl Recognizer for TrainedRecognizer {
         });
         let top = intents.first().map_or("", |i| i.name.as_str()).to_owned();
         Understanding {
-            entities: self.entities(text, &toks, &top, ctx),
+            entities: self.entities(text, &toks, &top, ctx, declared),
             intents,
         }
     }
