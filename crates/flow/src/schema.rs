@@ -175,7 +175,7 @@ pub struct ListEntityDef {
     /// The canonical values.
     #[serde(default)]
     pub values: Vec<String>,
-    /// A gazetteer file (TSV, see `data/gazetteer/README.md`), relative to the bot file; its values are
+    /// A gazetteer file (TSV, see `config/gazetteer/README.md`), relative to the bot file; its values are
     /// added after `values`.
     #[serde(default)]
     pub gazetteer: Option<String>,

@@ -68,7 +68,7 @@ fn sentence(w: &World, rng: &mut Rng, intent: usize, annotate: bool) -> String {
 fn main() {
     let mut rng = Rng::new(2026);
     let cities_tsv = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/gazetteer/cities.tsv"),
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/gazetteer/cities.tsv"),
     )
     .unwrap_or_default();
     let gazetteer = parse_tsv(&cities_tsv);

@@ -54,10 +54,39 @@ pub struct NluSpec {
 }
 
 /// Bumped whenever training or features change, so old cached models are not reused.
-pub const MODEL_VERSION: u32 = 1;
+pub const MODEL_VERSION: u32 = 2;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gazetteer::GazetteerValue;
+
+    #[test]
+    fn the_hash_follows_examples_and_gazetteers() {
+        let mut spec = NluSpec {
+            examples: vec![crate::dataset::annotated("fly to [Dubai](city)", "book")],
+            ..NluSpec::default()
+        };
+        let a = spec.training_hash();
+        assert_eq!(a, spec.clone().training_hash());
+        spec.gazetteers.push(GazetteerSpec {
+            name: "city".into(),
+            values: vec![GazetteerValue {
+                canonical: "Dubai".into(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        });
+        let b = spec.training_hash();
+        assert_ne!(a, b);
+        spec.examples[0].text.push('!');
+        assert_ne!(b, spec.training_hash());
+    }
+}
 
 impl NluSpec {
-    /// SHA-256 of everything training depends on (examples, settings, model version), hex-encoded.
+    /// SHA-256 of everything training depends on (examples, gazetteers — the classifier masks their
+    /// values —, settings, model version), hex-encoded.
     pub fn training_hash(&self) -> String {
         let mut h = Sha256::new();
         h.update(MODEL_VERSION.to_le_bytes());
@@ -72,6 +101,19 @@ impl NluSpec {
                 h.update(format!("{}:{}:{}:{role}\u{2}", s.start, s.end, s.entity).as_bytes());
             }
             h.update(b"\n");
+        }
+        for g in &self.gazetteers {
+            h.update(format!("gazetteer\u{1}{}\u{1}{:?}\n", g.name, g.fuzzy).as_bytes());
+            for v in &g.values {
+                let line = format!(
+                    "{}\u{1}{}\u{1}{}\u{1}{}\n",
+                    v.canonical,
+                    v.synonyms.join("\u{2}"),
+                    v.codes.join("\u{2}"),
+                    v.needs_capital
+                );
+                h.update(line.as_bytes());
+            }
         }
         hex::encode(h.finalize())
     }
