@@ -245,6 +245,7 @@ fn match_time(text: &str, tokens: &[Token], i: usize) -> Option<(String, usize)>
     // "17:30": the colon separates two tokens; require it to be exactly one ':' between them.
     if let Some(next) = tokens.get(i + 1)
         && &text[tokens[i].end..next.start] == ":"
+        && next.norm.is_ascii()
         && (next.norm.len() == 2 || next.norm.len() == 4)
     {
         let (digits, suffix) = next.norm.split_at(2);
@@ -333,5 +334,7 @@ mod tests {
         assert_eq!(values("5:30 pm", 0), [("time".into(), "17:30".into())]);
         assert_eq!(values("at 9", 0), [("time".into(), "09:00".into())]);
         assert!(values("9 bags", 0).is_empty());
+        // Found by the property test: a non-ASCII word after "0:" once split a char in two.
+        assert!(values("0:ఽa ", 0).is_empty());
     }
 }

@@ -56,34 +56,6 @@ pub struct NluSpec {
 /// Bumped whenever training or features change, so old cached models are not reused.
 pub const MODEL_VERSION: u32 = 2;
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::gazetteer::GazetteerValue;
-
-    #[test]
-    fn the_hash_follows_examples_and_gazetteers() {
-        let mut spec = NluSpec {
-            examples: vec![crate::dataset::annotated("fly to [Dubai](city)", "book")],
-            ..NluSpec::default()
-        };
-        let a = spec.training_hash();
-        assert_eq!(a, spec.clone().training_hash());
-        spec.gazetteers.push(GazetteerSpec {
-            name: "city".into(),
-            values: vec![GazetteerValue {
-                canonical: "Dubai".into(),
-                ..Default::default()
-            }],
-            ..Default::default()
-        });
-        let b = spec.training_hash();
-        assert_ne!(a, b);
-        spec.examples[0].text.push('!');
-        assert_ne!(b, spec.training_hash());
-    }
-}
-
 impl NluSpec {
     /// SHA-256 of everything training depends on (examples, gazetteers — the classifier masks their
     /// values —, settings, model version), hex-encoded.
@@ -116,5 +88,33 @@ impl NluSpec {
             }
         }
         hex::encode(h.finalize())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gazetteer::GazetteerValue;
+
+    #[test]
+    fn the_hash_follows_examples_and_gazetteers() {
+        let mut spec = NluSpec {
+            examples: vec![crate::dataset::annotated("fly to [Dubai](city)", "book")],
+            ..NluSpec::default()
+        };
+        let a = spec.training_hash();
+        assert_eq!(a, spec.clone().training_hash());
+        spec.gazetteers.push(GazetteerSpec {
+            name: "city".into(),
+            values: vec![GazetteerValue {
+                canonical: "Dubai".into(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        });
+        let b = spec.training_hash();
+        assert_ne!(a, b);
+        spec.examples[0].text.push('!');
+        assert_ne!(b, spec.training_hash());
     }
 }
