@@ -30,3 +30,26 @@ pub struct Clarification {
     /// Candidate intent names, best first.
     pub options: Vec<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snapshots_from_before_clarification_still_load_and_new_ones_round_trip() {
+        let old = r#"{"stack":{"frames":[]},"history":{"entries":[],"limit":50}}"#;
+        let s: Session = serde_json::from_str(old).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(s.clarification, None);
+        let with = Session {
+            clarification: Some(Clarification {
+                text: "flights and weather".into(),
+                understanding: Understanding::default(),
+                options: vec!["book_flight".into(), "weather".into()],
+            }),
+            ..s
+        };
+        let json = serde_json::to_string(&with).unwrap_or_default();
+        let back: Session = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(back, with);
+    }
+}
