@@ -278,3 +278,17 @@ fn out_of_scope_messages_fall_back_and_small_talk_is_answered() {
         ",
     );
 }
+
+#[test]
+fn no_clarification_while_the_active_context_refuses_digressions() {
+    check_transcript(
+        &flight_bot(),
+        "
+        user: fly from Lahore to Dubai
+        bot: Starting new booking. Confirm booking from Lahore to Dubai? (yes/no)
+        user: flights and weather
+        bot: Please answer yes or no: book from Lahore to Dubai?
+        stack: booking/CONFIRMING
+        ",
+    );
+}
