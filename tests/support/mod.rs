@@ -92,6 +92,12 @@ impl Server {
     pub fn start_with_env(config: &str, data_dir: &Path, env: &[(&str, &str)]) -> Server {
         let config_dir = tempfile::tempdir().expect("create a temporary config directory");
         let config_path = config_dir.path().join("bot.toml");
+        // The bot file moves to a temporary folder; its data file (the city gazetteer) stays in the repo.
+        let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/gazetteer");
+        let config = config.replace(
+            "gazetteer = \"gazetteer/",
+            &format!("gazetteer = \"{}/", data.display()),
+        );
         std::fs::write(&config_path, config).expect("write the bot file");
         let mut cmd = colloquy();
         cmd.arg("run")

@@ -42,6 +42,55 @@ pub enum Command {
     Chat(ChatArgs),
     /// Validate a bot file: every error with file:line:col and what to do. Exit code 2 on errors.
     Check(CheckArgs),
+    /// Natural-language understanding tools (evaluation).
+    #[command(subcommand)]
+    Nlu(NluCommand),
+    /// Train a bot's recognizer and cache the model (start-up then loads it instead of training).
+    Train(TrainArgs),
+}
+
+/// `colloquy nlu …`
+#[derive(Debug, Subcommand)]
+pub enum NluCommand {
+    /// Evaluate the recognizer: k-fold on a bot's examples, or --train/--test data files.
+    Eval(NluEvalArgs),
+}
+
+/// `colloquy nlu eval`
+#[derive(Debug, Args)]
+pub struct NluEvalArgs {
+    /// Bot file: its examples (k-fold) and its rules, gazetteers and regex entities.
+    #[arg(long, short)]
+    pub config: Option<PathBuf>,
+    /// Training data files (.json SNIPS or list, .csv); replaces the bot's examples.
+    #[arg(long, num_args = 1..)]
+    pub train: Vec<PathBuf>,
+    /// Test data files; without them, k-fold cross-validation is run.
+    #[arg(long, num_args = 1..)]
+    pub test: Vec<PathBuf>,
+    /// Use only the first N training examples of each intent in each training file.
+    #[arg(long)]
+    pub limit_per_intent: Option<usize>,
+    /// Folds for cross-validation.
+    #[arg(long, default_value_t = 5)]
+    pub folds: usize,
+    /// An intent below this confidence counts as out of scope (0 = always take the best intent).
+    #[arg(long, default_value_t = 0.5)]
+    pub threshold: f32,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `colloquy train`
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Bot file.
+    #[arg(long, short, default_value = "config/flight-bot.toml")]
+    pub config: PathBuf,
+    /// Cache directory, overriding `[nlu] cache_dir`.
+    #[arg(long)]
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// `colloquy run`

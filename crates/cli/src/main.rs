@@ -7,6 +7,7 @@
 //! - [`serve`]: `colloquy run` — storage, runtime, channels, signals.
 //! - [`console`]: `colloquy chat` — a REPL against the same bot in-process.
 //! - [`check`]: `colloquy check` — validate and summarize; exit code 2 on errors.
+//! - [`nlu_cmd`]: `colloquy nlu eval` and `colloquy train`.
 //!
 //! - [`channels`]: the one list of channel adapters, and hosting them.
 //!
@@ -17,6 +18,7 @@ mod channels;
 mod check;
 mod console;
 mod logging;
+mod nlu_cmd;
 mod serve;
 mod settings;
 
@@ -30,6 +32,8 @@ fn main() -> ExitCode {
         args::Command::Run(a) => serve::run(a),
         args::Command::Chat(a) => console::run(a),
         args::Command::Check(a) => return check::run(&a),
+        args::Command::Nlu(args::NluCommand::Eval(a)) => nlu_cmd::eval(&a),
+        args::Command::Train(a) => nlu_cmd::train(&a),
     };
     match result {
         Ok(code) => code,

@@ -151,8 +151,8 @@ pub fn load(path: &Path) -> Result<Settings, Diagnostics> {
         errors.sort_by_key(|d| (d.line, d.column));
         return Err(Diagnostics(errors));
     }
-    let bot: Bot =
-        colloquy_flow::compile::compile(&file).map_err(|p| source.diagnostics(vec![p]))?;
+    let bot: Bot = colloquy_flow::compile::compile(&file, &colloquy_flow::base_dir(path))
+        .map_err(|p| source.diagnostics(vec![p]))?;
     Ok(Settings {
         file,
         bot,

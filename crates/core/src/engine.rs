@@ -27,6 +27,10 @@ pub struct EngineConfig {
     pub nothing_to_cancel: String,
     /// Said for restart.
     pub restarted: String,
+    /// Asked when the best intents are too close: `{options}` ("book a flight or check the weather").
+    pub clarify: String,
+    /// User-facing titles of intents for `{options}` ("book a flight"); the intent name when missing.
+    pub intent_titles: HashMap<String, String>,
     /// Bot-level replies to events no active context handled, by event type (`{new_price}`).
     pub event_replies: HashMap<String, String>,
     /// History entries kept in the session tail.
@@ -45,6 +49,8 @@ impl Default for EngineConfig {
             cancelled: "Okay, I've stopped the {title}.".into(),
             nothing_to_cancel: "There is nothing to cancel.".into(),
             restarted: "Okay, let's start over.".into(),
+            clarify: "Did you want to {options}?".into(),
+            intent_titles: HashMap::new(),
             event_replies: HashMap::new(),
             history_limit: crate::History::DEFAULT_LIMIT,
             tables: Tables::new(),
@@ -125,11 +131,39 @@ impl Engine {
     }
 
     /// Handles one user message.
+    ///
+    /// When the previous message raised a clarification question and this one answers it (by intent, by
+    /// words of an option's title, or "the first"/"the second"), the *original* message is handled as the
+    /// chosen intent. Any other message drops the question and is handled as usual.
     pub fn handle_message(&self, session: &mut Session, input: UserInput<'_>, now_ms: u64) -> Turn {
         let mut rec = self.recorder(now_ms);
         rec.log(HistoryKind::In {
             text: input.text.to_owned(),
         });
+        if let Some(pending) = session.clarification.take()
+            && let Some(choice) = crate::clarify::resolve(&pending, &input, &self.config)
+        {
+            let mut understanding = pending.understanding.clone();
+            understanding.intents = vec![crate::IntentMatch {
+                name: choice,
+                confidence: 1.0,
+            }];
+            let original = UserInput {
+                text: &pending.text,
+                understanding: &understanding,
+            };
+            return self.dispatch(session, &original, rec);
+        }
+        self.dispatch(session, &input, rec)
+    }
+
+    fn dispatch(
+        &self,
+        session: &mut Session,
+        input: &UserInput<'_>,
+        mut rec: Recorder<'_>,
+    ) -> Turn {
+        let input = *input;
         let route = router::route(
             session,
             input.understanding,
@@ -137,6 +171,16 @@ impl Engine {
             &self.config.router,
         );
         match &route {
+            Route::Clarify { options } => {
+                let titles: Vec<String> = options.iter().map(|o| self.intent_title(o)).collect();
+                let text = crate::clarify::join_options(&titles);
+                rec.say_template(&self.config.clarify, &vars([("options", text)]));
+                session.clarification = Some(crate::session::Clarification {
+                    text: input.text.to_owned(),
+                    understanding: input.understanding.clone(),
+                    options: options.clone(),
+                });
+            }
             Route::Command { command } => self.command(*command, session, &mut rec),
             Route::Continue { .. } => self.run_top(session, &input, &mut rec),
             Route::Digress { context } | Route::Start { context } => {
@@ -343,6 +387,14 @@ impl Engine {
     fn open_question(&self, session: &Session) -> Option<String> {
         let top = session.stack.top()?;
         self.registry.get(&top.context)?.open_question(top)
+    }
+
+    fn intent_title(&self, intent: &str) -> String {
+        self.config
+            .intent_titles
+            .get(intent)
+            .cloned()
+            .unwrap_or_else(|| intent.replace('_', " "))
     }
 
     fn title(&self, context: &str) -> String {

@@ -7,7 +7,8 @@
 //! - [`policy`]: digression rules per context (into / away / returns), like Watson Assistant's.
 //! - [`stack`]: the bounded [`ContextStack`] of interrupted contexts.
 //! - [`registry`]: contexts registered by name, and the intents that trigger them.
-//! - [`router`]: for one input, decides continue / digress / start / command / fallback.
+//! - [`router`]: for one input, decides continue / digress / start / command / clarify / fallback.
+//! - [`clarify`]: which option an answer to a clarification question picks.
 //! - [`engine`]: runs one turn (message or event) against a [`Session`] and returns a [`Turn`].
 //! - [`history`]: what was said and which states changed, as a bounded tail.
 //! - [`template`]: `{slot}` and `{table[slot]}` interpolation for replies.
@@ -16,6 +17,7 @@
 //! as a number; the same inputs always give the same [`Turn`]. User input can never make this crate fail:
 //! odd input becomes a re-prompt or a fallback reply.
 
+pub mod clarify;
 pub mod context;
 pub mod engine;
 pub mod event;
@@ -36,7 +38,7 @@ pub use history::{History, HistoryEntry, HistoryKind};
 pub use policy::DigressionPolicy;
 pub use registry::ContextRegistry;
 pub use router::{GlobalCommand, Route};
-pub use session::Session;
+pub use session::{Clarification, Session};
 pub use stack::ContextStack;
 pub use understanding::{Entity, IntentMatch, Understanding};
 pub use value::{Data, SlotValue};

@@ -42,6 +42,11 @@ pub enum Route {
         /// Context pushed.
         context: String,
     },
+    /// The best intents are too close to call: ask which one the user meant.
+    Clarify {
+        /// Candidate intent names, best first (two or three).
+        options: Vec<String>,
+    },
     /// Nothing can handle the message.
     Fallback,
     /// An event was delivered (not a message); used in [`crate::Turn`] for events.
@@ -57,6 +62,9 @@ pub struct RouterConfig {
     pub commands: HashMap<String, GlobalCommand>,
     /// Maximum stack depth; a digression that would exceed it is refused.
     pub max_depth: usize,
+    /// Intents within this much of the best one are candidates for a clarification question
+    /// (0 turns clarification off).
+    pub clarify_margin: f32,
 }
 
 impl Default for RouterConfig {
@@ -65,13 +73,68 @@ impl Default for RouterConfig {
             intent_threshold: 0.5,
             commands: HashMap::new(),
             max_depth: crate::ContextStack::DEFAULT_MAX_DEPTH,
+            clarify_margin: 0.0,
         }
     }
 }
 
+/// A rule match (confidence 1.0) is never ambiguous.
+const CERTAIN: f32 = 0.999;
+
+/// The intents to ask about, if the message is ambiguous.
+///
+/// Candidates are the intents within `clarify_margin` of the best one and at least half the threshold
+/// (at most three). The message is ambiguous when two or more candidates start *different* contexts, none
+/// of them the active one, the best is not a certain rule match, and together they reach the threshold
+/// (two intents at 0.4 each are ambiguous, not out of scope). With an active context whose policy forbids
+/// digressions nobody is asked: the context handles the message.
+fn clarification(
+    session: &Session,
+    understanding: &Understanding,
+    registry: &ContextRegistry,
+    config: &RouterConfig,
+) -> Option<Vec<String>> {
+    let best = understanding.intents.first()?;
+    if config.clarify_margin <= 0.0 || best.confidence >= CERTAIN {
+        return None;
+    }
+    let top = session.stack.top();
+    if let Some(top) = top
+        && !registry
+            .get(&top.context)
+            .is_none_or(|c| c.policy(top).allow_away)
+    {
+        return None;
+    }
+    let mut targets: Vec<&str> = Vec::new();
+    let mut options = Vec::new();
+    let mut mass = 0.0;
+    for i in understanding.intents.iter().take_while(|i| {
+        i.confidence >= best.confidence - config.clarify_margin
+            && i.confidence >= config.intent_threshold / 2.0
+    }) {
+        if config.commands.contains_key(&i.name) {
+            return None;
+        }
+        let target = registry
+            .triggered_by(&i.name)
+            .filter(|t| registry.contains(t))?;
+        if top.is_some_and(|f| f.context == target) {
+            return None;
+        }
+        if !targets.contains(&target) && options.len() < 3 {
+            targets.push(target);
+            options.push(i.name.clone());
+            mass += i.confidence;
+        }
+    }
+    (options.len() >= 2 && mass >= config.intent_threshold).then_some(options)
+}
+
 /// Decides the route for one message.
 ///
-/// Order: global command; then, with a context active, a digression if the best intent triggers another
+/// Order: global command; then an ambiguous message gets a clarification question (see
+/// [`clarification`]); then, with a context active, a digression if the best intent triggers another
 /// context and both policies allow it and depth permits, else the active context continues; with no context
 /// active, the triggered context starts, else fallback.
 pub fn route(
@@ -80,6 +143,9 @@ pub fn route(
     registry: &ContextRegistry,
     config: &RouterConfig,
 ) -> Route {
+    if let Some(options) = clarification(session, understanding, registry, config) {
+        return Route::Clarify { options };
+    }
     let intent = understanding.top_intent(config.intent_threshold);
     if let Some(command) = intent.and_then(|i| config.commands.get(&i.name)) {
         return Route::Command { command: *command };

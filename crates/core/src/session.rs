@@ -1,7 +1,9 @@
-//! The state of one conversation as the core sees it: its context stack and history tail.
+//! The state of one conversation as the core sees it: its context stack, history tail, and a pending
+//! clarification question.
 
 use crate::history::History;
 use crate::stack::ContextStack;
+use crate::understanding::Understanding;
 use serde::{Deserialize, Serialize};
 
 /// One user's conversation with one bot.
@@ -11,4 +13,43 @@ pub struct Session {
     pub stack: ContextStack,
     /// Recent history (bounded).
     pub history: History,
+    /// The question "Did you want to A or B?" awaiting an answer, with the message that raised it.
+    /// `serde(default)`: snapshots written before clarification existed still load.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clarification: Option<Clarification>,
+}
+
+/// An ambiguous message the bot asked about: once the answer picks an option, the original message is
+/// routed again as that intent (its entities are kept, so "fly to Dubai" still fills the city).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Clarification {
+    /// The ambiguous message.
+    pub text: String,
+    /// What was recognized in it.
+    pub understanding: Understanding,
+    /// Candidate intent names, best first.
+    pub options: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snapshots_from_before_clarification_still_load_and_new_ones_round_trip() {
+        let old = r#"{"stack":{"frames":[]},"history":{"entries":[],"limit":50}}"#;
+        let s: Session = serde_json::from_str(old).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(s.clarification, None);
+        let with = Session {
+            clarification: Some(Clarification {
+                text: "flights and weather".into(),
+                understanding: Understanding::default(),
+                options: vec!["book_flight".into(), "weather".into()],
+            }),
+            ..s
+        };
+        let json = serde_json::to_string(&with).unwrap_or_default();
+        let back: Session = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(back, with);
+    }
 }

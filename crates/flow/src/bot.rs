@@ -1,7 +1,7 @@
 //! [`Bot`]: a recognizer and an engine — everything needed to run turns for one bot.
 
 use colloquy_core::{ContextRegistry, Engine, Event, Session, Turn, Understanding, UserInput};
-use colloquy_nlu::Recognizer;
+use colloquy_nlu::{RecognizeContext, Recognizer};
 use std::sync::Arc;
 
 /// One compiled bot, shared by all its sessions.
@@ -10,6 +10,8 @@ pub struct Bot {
     name: String,
     recognizer: Arc<dyn Recognizer>,
     engine: Engine,
+    /// The users' offset from UTC in minutes, for dates like "tomorrow" (`[nlu] utc_offset`).
+    utc_offset_minutes: i32,
 }
 
 impl std::fmt::Debug for Bot {
@@ -28,6 +30,20 @@ impl Bot {
             name: name.into(),
             recognizer,
             engine,
+            utc_offset_minutes: 0,
+        }
+    }
+
+    /// Sets the users' offset from UTC in minutes (dates like "tomorrow" are resolved in it).
+    pub fn with_utc_offset(mut self, minutes: i32) -> Self {
+        self.utc_offset_minutes = minutes;
+        self
+    }
+
+    fn context(&self, now_ms: u64) -> RecognizeContext {
+        RecognizeContext {
+            now_ms,
+            utc_offset_minutes: self.utc_offset_minutes,
         }
     }
 
@@ -46,14 +62,14 @@ impl Bot {
         &self.engine
     }
 
-    /// Recognizes `text` without running a turn.
-    pub fn understand(&self, text: &str) -> Understanding {
-        self.recognizer.recognize(text)
+    /// Recognizes `text`, sent at `now_ms`, without running a turn.
+    pub fn understand(&self, text: &str, now_ms: u64) -> Understanding {
+        self.recognizer.recognize(text, &self.context(now_ms))
     }
 
     /// Runs one user message against `session`.
     pub fn respond(&self, session: &mut Session, text: &str, now_ms: u64) -> Turn {
-        let understanding = self.recognizer.recognize(text);
+        let understanding = self.recognizer.recognize(text, &self.context(now_ms));
         self.engine.handle_message(
             session,
             UserInput {

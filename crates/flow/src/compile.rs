@@ -3,11 +3,13 @@
 use crate::bot::Bot;
 use crate::diagnostics::Problem;
 use crate::flow_context::FlowContext;
+use crate::nlu_spec::{cache_dir, nlu_spec, parse_utc_offset};
 use crate::schema::BotFile;
 use colloquy_core::router::RouterConfig;
 use colloquy_core::{ContextRegistry, Engine, EngineConfig, GlobalCommand};
-use colloquy_nlu::{IntentSpec, ListEntitySpec, PatternRecognizer};
+use colloquy_nlu::cache;
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::Arc;
 
 /// Intent names reserved for the global commands (never collide with operator intents: they start with `_`).
@@ -17,56 +19,28 @@ pub const COMMAND_INTENTS: [(&str, GlobalCommand, &str); 3] = [
     ("_help", GlobalCommand::Help, "/help"),
 ];
 
-/// Compiles `file`. Fails only for what validation cannot see (e.g. a regex too large to compile).
-pub fn compile(file: &BotFile) -> Result<Bot, Problem> {
-    let mut intents: Vec<IntentSpec> = file
-        .intents
-        .iter()
-        .map(|(name, d)| IntentSpec {
-            name: name.clone(),
-            patterns: d.patterns.clone(),
-            examples: d.examples.clone(),
-            phrases: Vec::new(),
-        })
-        .collect();
+/// Compiles `file`; files it references (gazetteers, data, model cache) are relative to `base_dir`.
+/// Fails only for what validation cannot see (an unreadable data file, a regex too large to compile).
+pub fn compile(file: &BotFile, base_dir: &Path) -> Result<Bot, Problem> {
+    let spec = nlu_spec(file, base_dir)?;
     let mut commands = HashMap::new();
-    for (intent, command, slash) in COMMAND_INTENTS {
-        let mut phrases = match command {
-            GlobalCommand::Cancel => file.commands.cancel.clone(),
-            GlobalCommand::Restart => {
-                let mut p = file.commands.restart.clone();
-                p.push("/start".into());
-                p
-            }
-            GlobalCommand::Help => file.commands.help.clone(),
-        };
-        phrases.push(slash.into());
-        intents.push(IntentSpec {
-            name: intent.into(),
-            phrases,
-            ..Default::default()
-        });
+    for (intent, command, _) in COMMAND_INTENTS {
         commands.insert(intent.to_owned(), command);
+        // An operator intent named like the command (`[intents.help]`) is learned from its examples and
+        // acts as that command too.
+        let plain = intent.trim_start_matches('_');
+        if file.intents.contains_key(plain) {
+            commands.insert(plain.to_owned(), command);
+        }
     }
-    let lists: Vec<ListEntitySpec> = file
-        .entities
-        .iter()
-        .map(|(name, e)| ListEntitySpec {
-            name: name.clone(),
-            values: e
-                .values
-                .iter()
-                .map(|v| (v.clone(), e.synonyms.get(v).cloned().unwrap_or_default()))
-                .collect(),
-            roles: e
-                .roles
-                .iter()
-                .map(|(r, cues)| (r.clone(), cues.clone()))
-                .collect(),
-        })
-        .collect();
-    let recognizer = PatternRecognizer::new(&intents, &lists)
-        .map_err(|e| Problem::new("intents", e.to_string(), "simplify the patterns or lists"))?;
+    let (recognizer, _status) = cache::load_or_train(&spec, cache_dir(file, base_dir).as_deref())
+        .map_err(|e| {
+        Problem::new(
+            "intents",
+            e.to_string(),
+            "simplify the patterns or entities",
+        )
+    })?;
 
     let tables = Arc::new(file.tables.clone());
     let mut registry = ContextRegistry::default();
@@ -82,6 +56,7 @@ pub fn compile(file: &BotFile) -> Result<Bot, Problem> {
             intent_threshold: b.intent_threshold,
             commands,
             max_depth: b.max_depth,
+            clarify_margin: file.nlu.clarify_margin,
         },
         fallback: b.fallback.clone(),
         help: b.help.clone(),
@@ -89,6 +64,12 @@ pub fn compile(file: &BotFile) -> Result<Bot, Problem> {
         cancelled: b.cancelled.clone(),
         nothing_to_cancel: b.nothing_to_cancel.clone(),
         restarted: b.restarted.clone(),
+        clarify: file.nlu.clarify.clone(),
+        intent_titles: file
+            .intents
+            .iter()
+            .filter_map(|(k, i)| i.title.clone().map(|t| (k.clone(), t)))
+            .collect(),
         event_replies: file
             .events
             .iter()
@@ -97,9 +78,11 @@ pub fn compile(file: &BotFile) -> Result<Bot, Problem> {
         history_limit: b.history_limit,
         tables: file.tables.clone(),
     };
+    let offset = parse_utc_offset(&file.nlu.utc_offset).unwrap_or(0);
     Ok(Bot::new(
         b.name.clone(),
         Arc::new(recognizer),
         Engine::new(registry, config),
-    ))
+    )
+    .with_utc_offset(offset))
 }

@@ -86,10 +86,9 @@ impl FlowContext {
     }
 
     fn first_missing<'a>(&self, frame: &Frame, collect: &'a [String]) -> Option<&'a str> {
-        collect
-            .iter()
-            .map(String::as_str)
-            .find(|s| !frame.data.contains_key(*s))
+        collect.iter().map(String::as_str).find(|s| {
+            !frame.data.contains_key(*s) && !self.slots.get(*s).is_some_and(|d| d.optional)
+        })
     }
 
     /// Fills slots of `collect` from the message; returns how many were set.
@@ -138,6 +137,17 @@ impl FlowContext {
                     })
                 }
                 SlotType::YesNo if is_asked => input.understanding.yes_no().map(SlotValue::Bool),
+                SlotType::Date => {
+                    let pick = entities.iter().enumerate().position(|(i, e)| {
+                        !used[i]
+                            && e.kind == "date"
+                            && (slot.role.is_none() || e.role == slot.role || is_asked)
+                    });
+                    pick.map(|i| {
+                        used[i] = true;
+                        SlotValue::from(entities[i].value.as_str())
+                    })
+                }
                 SlotType::Text if is_asked && !input.text.trim().is_empty() => {
                     Some(SlotValue::from(input.text.trim()))
                 }

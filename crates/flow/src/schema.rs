@@ -18,6 +18,9 @@ pub struct BotFile {
     /// Intents, by name: how a message is recognized.
     #[serde(default)]
     pub intents: BTreeMap<String, IntentDef>,
+    /// Recognizer settings: out-of-scope examples, data files, clarification, time zone, model cache.
+    #[serde(default)]
+    pub nlu: NluSection,
     /// Lookup tables for templates (`{weather[city]}`), by name.
     #[serde(default)]
     pub tables: BTreeMap<String, BTreeMap<String, String>>,
@@ -115,12 +118,73 @@ pub struct CommandsSection {
     pub help: Vec<String>,
 }
 
-/// `[entities.NAME]`: a closed list of values.
+/// `[nlu]`: how messages are understood beyond the intents' own examples.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NluSection {
+    /// Messages the bot should *not* handle; trained as their own class so that similar messages fall to
+    /// the fallback instead of the nearest intent.
+    #[serde(default)]
+    pub out_of_scope: Vec<String>,
+    /// Training data files (SNIPS JSON, a JSON list of `{text, intent}`, or CSV with `text,intent`),
+    /// relative to the bot file.
+    #[serde(default)]
+    pub data: Vec<String>,
+    /// Intents within this confidence of the best one start a clarification question (0 = never ask).
+    #[serde(default = "default_clarify_margin")]
+    pub clarify_margin: f32,
+    /// The clarification question; `{options}` becomes "book a flight or check the weather".
+    #[serde(default = "default_clarify")]
+    pub clarify: String,
+    /// The users' UTC offset (`"+05:00"`), for dates like "tomorrow". Default `"+00:00"`.
+    #[serde(default = "default_utc_offset")]
+    pub utc_offset: String,
+    /// Directory for trained models, relative to the bot file; unset = train at every start.
+    #[serde(default)]
+    pub cache_dir: Option<String>,
+}
+
+impl Default for NluSection {
+    fn default() -> Self {
+        NluSection {
+            out_of_scope: Vec::new(),
+            data: Vec::new(),
+            clarify_margin: default_clarify_margin(),
+            clarify: default_clarify(),
+            utc_offset: default_utc_offset(),
+            cache_dir: None,
+        }
+    }
+}
+
+fn default_clarify_margin() -> f32 {
+    0.1
+}
+fn default_clarify() -> String {
+    "Did you want to {options}?".into()
+}
+fn default_utc_offset() -> String {
+    "+00:00".into()
+}
+
+/// `[entities.NAME]`: a closed list of values, a gazetteer file, a regular expression — or, with none of
+/// these, an entity learned from the `[Text](NAME)` annotations in the examples.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ListEntityDef {
     /// The canonical values.
+    #[serde(default)]
     pub values: Vec<String>,
+    /// A gazetteer file (TSV, see `config/gazetteer/README.md`), relative to the bot file; its values are
+    /// added after `values`.
+    #[serde(default)]
+    pub gazetteer: Option<String>,
+    /// A regular expression; every match is a value (the matched text).
+    #[serde(default)]
+    pub pattern: Option<String>,
+    /// Minimum similarity (0..1) for a typo to match a value ("Dubay" → Dubai is 0.8); 1 turns it off.
+    #[serde(default = "default_fuzzy")]
+    pub fuzzy: f32,
     /// Other spellings, by canonical value (`Dubai = ["DXB"]`).
     #[serde(default)]
     pub synonyms: BTreeMap<String, Vec<String>>,
@@ -133,10 +197,14 @@ pub struct ListEntityDef {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IntentDef {
+    /// How the intent is named in a clarification question ("book a flight"). Defaults to the name.
+    #[serde(default)]
+    pub title: Option<String>,
     /// Regular expressions, case-insensitive; a match gives full confidence.
     #[serde(default)]
     pub patterns: Vec<String>,
-    /// Example utterances; the closest one by word overlap gives the confidence.
+    /// Example utterances the classifier learns from; entities may be annotated inline:
+    /// `"fly from [Lahore](city:from) to [Dubai](city:to)"`.
     #[serde(default)]
     pub examples: Vec<String>,
 }
@@ -178,6 +246,10 @@ pub struct ContextDef {
     /// Reactions to events while this context is on the stack, by event type.
     #[serde(default)]
     pub on_event: BTreeMap<String, EventHandlerDef>,
+}
+
+fn default_fuzzy() -> f32 {
+    0.8
 }
 
 fn default_attempts() -> u32 {
@@ -228,6 +300,8 @@ pub enum SlotType {
     Number,
     /// Yes or no.
     YesNo,
+    /// A date (`2026-11-26`), from "tomorrow", "next Friday", "on 12 March"…
+    Date,
 }
 
 /// `[contexts.NAME.slots.SLOT]`
@@ -243,7 +317,11 @@ pub struct SlotDef {
     /// Only fill from entities with this role (`from`), unless this slot is the one being asked.
     #[serde(default)]
     pub role: Option<String>,
-    /// Asked when the slot is the first one missing.
+    /// Filled when the user gives it, never asked for (and not needed for `on_filled`).
+    #[serde(default)]
+    pub optional: bool,
+    /// Asked when the slot is the first one missing (unused for optional slots).
+    #[serde(default)]
     pub prompt: String,
     /// Asked after an answer that fills nothing. Defaults to `prompt`.
     #[serde(default)]

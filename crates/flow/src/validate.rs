@@ -43,6 +43,7 @@ pub fn validate(file: &BotFile) -> Vec<Problem> {
             ));
         }
     }
+    validate_nlu(file, &mut v);
     for (name, intent) in &file.intents {
         let path = |k: &str| vec!["intents".to_owned(), name.clone(), k.to_owned()];
         if intent.patterns.is_empty() && intent.examples.is_empty() {
@@ -65,12 +66,48 @@ pub fn validate(file: &BotFile) -> Vec<Problem> {
             }
         }
     }
+    let annotated: BTreeSet<String> = file
+        .intents
+        .values()
+        .flat_map(|i| i.examples.iter())
+        .chain(&file.nlu.out_of_scope)
+        .flat_map(|e| colloquy_nlu::annotate::parse(e).spans)
+        .map(|s| s.entity)
+        .collect();
     for (name, e) in &file.entities {
-        if e.values.is_empty() {
+        let at = |k: &str| vec!["entities".to_owned(), name.clone(), k.to_owned()];
+        if e.values.is_empty()
+            && e.gazetteer.is_none()
+            && e.pattern.is_none()
+            && !annotated.contains(name)
+        {
             v.push(Problem::at(
-                vec!["entities".into(), name.clone(), "values".into()],
-                format!("entity `{name}` has no values"),
-                "list at least one value",
+                vec!["entities".into(), name.clone()],
+                format!("entity `{name}` has no values, gazetteer or pattern, and no example annotates it"),
+                format!("list `values`, or annotate examples like \"play [Yesterday]({name})\" so it is learned"),
+            ));
+        }
+        if let Some(p) = &e.pattern
+            && let Err(err) = regex::RegexBuilder::new(p).case_insensitive(true).build()
+        {
+            let first = err
+                .to_string()
+                .lines()
+                .last()
+                .unwrap_or_default()
+                .trim()
+                .to_owned();
+            v.push(Problem::at(
+                at("pattern"),
+                format!("pattern {p:?} is not a valid regular expression: {first}"),
+                "fix the regex (Rust `regex` syntax; in TOML prefer 'single quotes')",
+            ));
+        }
+        if !(0.0..=1.0).contains(&e.fuzzy) {
+            v.push(Problem::at(
+                at("fuzzy"),
+                "fuzzy must be between 0 and 1",
+                "use 0.8 (the default) or 1 to turn typo matching off",
             ));
         }
         for canon in e.synonyms.keys() {
@@ -128,6 +165,43 @@ pub fn validate(file: &BotFile) -> Vec<Problem> {
     v
 }
 
+fn validate_nlu(file: &BotFile, v: &mut Vec<Problem>) {
+    let nlu = &file.nlu;
+    if !(0.0..=1.0).contains(&nlu.clarify_margin) {
+        v.push(Problem::new(
+            "nlu.clarify_margin",
+            "clarify_margin must be between 0 and 1",
+            "use 0.1 (the default), or 0 to never ask which intent was meant",
+        ));
+    }
+    if crate::nlu_spec::parse_utc_offset(&nlu.utc_offset).is_none() {
+        v.push(Problem::new(
+            "nlu.utc_offset",
+            format!(
+                "utc_offset {:?} is not an offset like \"+05:00\"",
+                nlu.utc_offset
+            ),
+            "write a sign, two-digit hours and minutes: \"+05:00\", \"-03:30\", \"+00:00\"",
+        ));
+    }
+    for (table, var) in template::references(&nlu.clarify) {
+        if !table.is_empty() || var != "options" {
+            v.push(Problem::new(
+                "nlu.clarify",
+                format!("`{{{var}}}` is not available here"),
+                "use {options}",
+            ));
+        }
+    }
+    if file.intents.contains_key(colloquy_nlu::OUT_OF_SCOPE) {
+        v.push(Problem::at(
+            vec!["intents".into(), colloquy_nlu::OUT_OF_SCOPE.into()],
+            "the intent name `out_of_scope` is reserved",
+            "put out-of-scope examples in [nlu] out_of_scope = [...]",
+        ));
+    }
+}
+
 fn validate_context(file: &BotFile, name: &str, ctx: &ContextDef, v: &mut Vec<Problem>) {
     let at = |rest: &[&str]| -> Vec<String> {
         ["contexts", name]
@@ -160,6 +234,13 @@ fn validate_context(file: &BotFile, name: &str, ctx: &ContextDef, v: &mut Vec<Pr
         }
     }
     for (slot_name, slot) in &ctx.slots {
+        if !slot.optional && slot.prompt.trim().is_empty() {
+            v.push(Problem::at(
+                at(&["slots", slot_name]),
+                format!("slot `{slot_name}` has no `prompt`"),
+                "add prompt = \"...\" (the question that asks for it) or optional = true",
+            ));
+        }
         match (slot.kind, &slot.entity) {
             (SlotType::List, None) => v.push(Problem::at(
                 at(&["slots", slot_name, "type"]),

@@ -6,7 +6,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use colloquy_flow::{Diagnostics, load_file, load_str};
+use colloquy_flow::{Diagnostics, load_file, load_str, load_str_in};
 
 /// Loads `text` as `bot.toml` and returns every diagnostic, rendered; panics if the bot loads.
 #[track_caller]
@@ -78,7 +78,7 @@ promt = "Which city?"
 end = "complete"
 "#,
         &[
-            "bot.toml:15:1: unknown field `promt`, expected one of `type`, `entity`, `role`, `prompt`, `reprompt`, `question`\n  help: remove the key or fix its spelling; the expected keys are listed above",
+            "bot.toml:15:1: unknown field `promt`, expected one of `type`, `entity`, `role`, `optional`, `prompt`, `reprompt`, `question`\n  help: remove the key or fix its spelling; the expected keys are listed above",
         ],
     );
 }
@@ -480,7 +480,7 @@ fn shipped_flight_bot_loads_without_diagnostics() {
         panic!("config/flight-bot.toml has diagnostics:\n{d}");
     }
     let text = std::fs::read_to_string(&path).unwrap();
-    let (file, bot) = load_str("flight-bot.toml", &text).unwrap();
+    let (file, bot) = load_str_in("flight-bot.toml", &text, path.parent().unwrap()).unwrap();
     assert_eq!(bot.name(), "flight-bot");
     assert!(file.contexts.contains_key("booking") && file.contexts.contains_key("weather"));
 }
@@ -550,5 +550,82 @@ say = "{missing[x]} {any_event_field}"
             "8:contexts.c.give_up template uses `{nope}`, which is not a slot of this context",
             "14:contexts.c.on_event.ping.say template uses table `missing`, which is not defined",
         ]
+    );
+}
+
+#[test]
+fn nlu_settings_entities_and_slots_are_checked_with_exact_messages() {
+    check(
+        r#"[bot]
+name = "t"
+fallback = "?"
+help = "h"
+
+[nlu]
+clarify_margin = 1.5
+utc_offset = "5h"
+clarify = "Pick {one}"
+
+[intents.out_of_scope]
+examples = ["nope"]
+
+[intents.play]
+examples = ["play [Yesterday](song)"]
+
+[entities.song]
+
+[entities.artist]
+
+[entities.code]
+pattern = '('
+fuzzy = 2.0
+
+[contexts.c]
+initial = "S"
+
+[contexts.c.slots.x]
+type = "list"
+entity = "song"
+
+[contexts.c.slots.when]
+type = "date"
+optional = true
+
+[contexts.c.states.S]
+collect = ["x", "when"]
+on_filled = { end = "complete" }
+"#,
+        &[
+            "bot.toml:7:1: nlu.clarify_margin: clarify_margin must be between 0 and 1\n  help: use 0.1 (the default), or 0 to never ask which intent was meant",
+            "bot.toml:8:1: nlu.utc_offset: utc_offset \"5h\" is not an offset like \"+05:00\"\n  help: write a sign, two-digit hours and minutes: \"+05:00\", \"-03:30\", \"+00:00\"",
+            "bot.toml:9:1: nlu.clarify: `{one}` is not available here\n  help: use {options}",
+            "bot.toml:11:10: intents.out_of_scope: the intent name `out_of_scope` is reserved\n  help: put out-of-scope examples in [nlu] out_of_scope = [...]",
+            "bot.toml:19:11: entities.artist: entity `artist` has no values, gazetteer or pattern, and no example annotates it\n  help: list `values`, or annotate examples like \"play [Yesterday](artist)\" so it is learned",
+            "bot.toml:22:1: entities.code.pattern: pattern \"(\" is not a valid regular expression: error: unclosed group\n  help: fix the regex (Rust `regex` syntax; in TOML prefer 'single quotes')",
+            "bot.toml:23:1: entities.code.fuzzy: fuzzy must be between 0 and 1\n  help: use 0.8 (the default) or 1 to turn typo matching off",
+            "bot.toml:28:19: contexts.c.slots.x: slot `x` has no `prompt`\n  help: add prompt = \"...\" (the question that asks for it) or optional = true",
+        ],
+    );
+}
+
+#[test]
+fn an_unreadable_data_file_is_located_at_its_entry() {
+    let d = load_str(
+        "bot.toml",
+        r#"[bot]
+name = "t"
+fallback = "?"
+help = "h"
+
+[nlu]
+data = ["missing/examples.csv"]
+"#,
+    )
+    .map(|_| ())
+    .unwrap_err();
+    let text = d.to_string();
+    assert!(
+        text.starts_with("error: bot.toml:7:1: nlu.data.0: cannot read ./missing/examples.csv: "),
+        "{text}"
     );
 }

@@ -72,7 +72,10 @@ fn the_rust_booking_replaces_the_toml_one_under_the_same_trigger() {
             .map(|c| c.title().to_owned()),
         Some("booking".to_owned())
     );
-    assert_eq!(bot.engine().registry.names(), ["booking", "weather"]);
+    assert_eq!(
+        bot.engine().registry.names(),
+        ["booking", "greeting", "thanks", "weather"]
+    );
 }
 
 #[test]

@@ -1,17 +1,45 @@
-//! Turning text into an [`Understanding`]: intents and entities.
+//! Turning text into an [`Understanding`]: ranked intents with confidences, entities with type, role,
+//! raw text, normalized value and span.
 //!
-//! Modules:
-//! - [`recognizer`]: the [`Recognizer`] trait the router depends on (one method).
-//! - [`pattern`]: [`PatternRecognizer`], the built-in recognizer: regex patterns and example phrases for
-//!   intents; list entities (with synonyms and roles), yes/no and numbers.
-//! - [`text`]: tokenizing and span helpers shared by the above.
-//!
-//! A trained classifier will replace the pattern recognizer behind the same trait without touching the router.
+//! Modules, one job each:
+//! - [`recognizer`]: the [`Recognizer`] trait the router depends on (one method) and [`RecognizeContext`].
+//! - [`trained`]: [`TrainedRecognizer`], the built-in recognizer (rules + classifier + entities).
+//! - [`spec`]: [`NluSpec`], what a recognizer is built from, and its content hash.
+//! - [`pattern`]: [`PatternRecognizer`]: regex patterns, command phrases and example overlap (rules).
+//! - [`features`]: TF-IDF over word and character n-grams.
+//! - [`softmax`]: the multinomial logistic regression intent classifier (sparse SGD).
+//! - [`tagger`]: the learned slot tagger (averaged structured perceptron, Viterbi).
+//! - [`annotate`]: inline annotations in examples, `[Lahore](city:from)`.
+//! - [`gazetteer`]: closed-list entities with synonyms, typo tolerance and roles (Aho–Corasick).
+//! - [`builtin`]: yes/no, numbers, money.
+//! - [`datetime`]: dates and times, relative ones resolved against the session clock.
+//! - [`dataset`]: training data files: SNIPS JSON, simple JSON, CSV.
+//! - [`cache`]: trained models on disk, keyed by the content hash of their training data.
+//! - [`eval`]: evaluation: k-fold or train/test, per-intent and per-slot precision/recall/F1.
+//! - [`text`]: tokens, spans, hashing.
+//! - [`error`]: the crate's one error type, `NluError`.
 
+pub mod annotate;
+pub mod builtin;
+pub mod cache;
+pub mod dataset;
+pub mod datetime;
+pub mod error;
+pub mod eval;
+pub mod features;
+pub mod gazetteer;
 pub mod pattern;
 pub mod recognizer;
+pub mod softmax;
+pub mod spec;
+pub mod tagger;
 pub mod text;
+pub mod trained;
 
 pub use colloquy_core::Understanding;
-pub use pattern::{IntentSpec, ListEntitySpec, NluError, PatternRecognizer};
-pub use recognizer::Recognizer;
+pub use error::NluError;
+pub use gazetteer::{GazetteerSpec, GazetteerValue};
+pub use pattern::{IntentSpec, ListEntitySpec, PatternRecognizer};
+pub use recognizer::{RecognizeContext, Recognizer};
+pub use spec::{NluSettings, NluSpec, OUT_OF_SCOPE, RegexEntitySpec, TrainingExample};
+pub use trained::{TrainedModel, TrainedRecognizer};

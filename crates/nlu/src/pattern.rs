@@ -1,35 +1,11 @@
 //! The built-in recognizer: regex patterns and example phrases for intents, list entities with roles.
 
-use crate::recognizer::Recognizer;
+pub use crate::error::NluError;
+use crate::recognizer::{RecognizeContext, Recognizer};
 use crate::text::{char_offset, normalize_utterance, words};
 use colloquy_core::{Entity, IntentMatch, Understanding};
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use std::collections::{HashMap, HashSet};
-
-/// Errors building a recognizer from its specification.
-#[derive(Debug, thiserror::Error)]
-pub enum NluError {
-    /// A pattern is not a valid regular expression.
-    #[error("intent `{intent}`: pattern {pattern:?} is not a valid regular expression: {source}")]
-    BadPattern {
-        /// Intent holding the pattern.
-        intent: String,
-        /// The pattern.
-        pattern: String,
-        /// What the regex engine said.
-        #[source]
-        source: Box<regex::Error>,
-    },
-    /// The combined entity matcher could not be built (too large).
-    #[error("entity `{entity}` could not be compiled: {source}")]
-    BadEntity {
-        /// Entity name.
-        entity: String,
-        /// What the regex engine said.
-        #[source]
-        source: Box<regex::Error>,
-    },
-}
 
 /// How one intent is recognized.
 #[derive(Debug, Clone, Default)]
@@ -148,7 +124,8 @@ impl PatternRecognizer {
         })
     }
 
-    fn intents(&self, text: &str) -> Vec<IntentMatch> {
+    /// Intents matched by patterns, phrases and examples only (no entities), best first.
+    pub fn intents(&self, text: &str) -> Vec<IntentMatch> {
         let mut scores = vec![0.0f32; self.intent_names.len()];
         if let Some(&i) = self.phrases.get(&normalize_utterance(text)) {
             scores[i] = 1.0;
@@ -280,7 +257,7 @@ fn compile_list(spec: &ListEntitySpec) -> Result<ListEntity, NluError> {
 }
 
 impl Recognizer for PatternRecognizer {
-    fn recognize(&self, text: &str) -> Understanding {
+    fn recognize(&self, text: &str, _ctx: &RecognizeContext) -> Understanding {
         let mut end = text.len().min(MAX_RECOGNIZED_BYTES);
         while !text.is_char_boundary(end) {
             end -= 1;
@@ -337,20 +314,32 @@ mod tests {
     fn patterns_phrases_and_examples_rank_intents() {
         let r = recognizer();
         assert_eq!(
-            r.recognize("I want to book a flight").intents[0].name,
+            r.recognize("I want to book a flight", &RecognizeContext::default())
+                .intents[0]
+                .name,
             "book_flight"
         );
         assert_eq!(
-            r.recognize("What's the WEATHER in Dubai?").intents[0].name,
+            r.recognize("What's the WEATHER in Dubai?", &RecognizeContext::default())
+                .intents[0]
+                .name,
             "weather"
         );
-        assert_eq!(r.recognize("Never mind!").intents[0].name, "cancel");
-        assert!(
-            r.recognize("please cancel my booking tomorrow")
-                .intents
-                .is_empty()
+        assert_eq!(
+            r.recognize("Never mind!", &RecognizeContext::default())
+                .intents[0]
+                .name,
+            "cancel"
         );
-        let u = r.recognize("i want to fly");
+        assert!(
+            r.recognize(
+                "please cancel my booking tomorrow",
+                &RecognizeContext::default()
+            )
+            .intents
+            .is_empty()
+        );
+        let u = r.recognize("i want to fly", &RecognizeContext::default());
         assert_eq!(
             (u.intents[0].name.as_str(), u.intents[0].confidence),
             ("book_flight", 1.0)
@@ -359,7 +348,7 @@ mod tests {
 
     #[test]
     fn list_entities_with_roles_synonyms_and_spans() {
-        let u = recognizer().recognize("fly from Lahore to dxb");
+        let u = recognizer().recognize("fly from Lahore to dxb", &RecognizeContext::default());
         let cities: Vec<_> = u
             .entities
             .iter()
@@ -373,17 +362,33 @@ mod tests {
                 ("Dubai", Some("to"), (19, 22))
             ]
         );
-        assert_eq!(recognizer().recognize("Dubai").entities[0].role, None);
+        assert_eq!(
+            recognizer()
+                .recognize("Dubai", &RecognizeContext::default())
+                .entities[0]
+                .role,
+            None
+        );
     }
 
     #[test]
     fn yes_no_and_numbers() {
         let r = recognizer();
-        assert_eq!(r.recognize("yes please").yes_no(), Some(true));
-        assert_eq!(r.recognize("Nope.").yes_no(), Some(false));
-        assert_eq!(r.recognize("I know").yes_no(), None);
         assert_eq!(
-            r.recognize("2 seats")
+            r.recognize("yes please", &RecognizeContext::default())
+                .yes_no(),
+            Some(true)
+        );
+        assert_eq!(
+            r.recognize("Nope.", &RecognizeContext::default()).yes_no(),
+            Some(false)
+        );
+        assert_eq!(
+            r.recognize("I know", &RecognizeContext::default()).yes_no(),
+            None
+        );
+        assert_eq!(
+            r.recognize("2 seats", &RecognizeContext::default())
                 .entity("number", None)
                 .map(|e| e.value.as_str()),
             Some("2")
@@ -402,7 +407,7 @@ mod tests {
             "\u{0}\u{ffff}",
             "é".repeat(5000).as_str(),
         ] {
-            let _ = r.recognize(text);
+            let _ = r.recognize(text, &RecognizeContext::default());
         }
     }
 

@@ -2,11 +2,21 @@
 
 use colloquy_core::Understanding;
 
+/// What a recognizer may know about the message besides its text: when it was sent and the user's
+/// UTC offset, so that "tomorrow" means the user's tomorrow. Passed in, never read from a clock.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RecognizeContext {
+    /// Unix time of the message in milliseconds (the session clock).
+    pub now_ms: u64,
+    /// The user's offset from UTC in minutes (`+05:00` → 300).
+    pub utc_offset_minutes: i32,
+}
+
 /// Finds intents and entities in one message.
 ///
 /// Implementations must be deterministic and must not fail or panic on any input (empty text, megabytes of
 /// text, any script): odd input simply yields an empty [`Understanding`].
 pub trait Recognizer: Send + Sync + 'static {
     /// Recognizes one message.
-    fn recognize(&self, text: &str) -> Understanding;
+    fn recognize(&self, text: &str, ctx: &RecognizeContext) -> Understanding;
 }

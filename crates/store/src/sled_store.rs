@@ -61,9 +61,6 @@ impl SledStore {
         let db = sled::Config::new()
             .path(dir)
             .flush_every_ms(flush_every_ms)
-            // Every turn rewrites its snapshot: favour write throughput over compactness (sled's default,
-            // LowSpace, rewrites data more often to reduce fragmentation).
-            .mode(sled::Mode::HighThroughput)
             .open()
             .map_err(open_error)?;
         let tree = db.open_tree(TREE).map_err(open_error)?;

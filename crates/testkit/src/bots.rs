@@ -2,6 +2,7 @@
 
 use colloquy_flow::Bot;
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 /// Path of a file in the repository's `config/` folder.
 pub fn example_path(file: &str) -> PathBuf {
@@ -11,9 +12,16 @@ pub fn example_path(file: &str) -> PathBuf {
 }
 
 /// The flight bot from `config/flight-bot.toml`. Panics with the diagnostics if it does not load.
+///
+/// Loaded (and its recognizer trained) once per test binary; each call returns a cheap clone that shares
+/// the immutable recognizer and contexts — sessions are separate, so tests stay independent.
 pub fn flight_bot() -> Bot {
-    match colloquy_flow::load_file(&example_path("flight-bot.toml")) {
-        Ok((_, bot)) => bot,
-        Err(d) => panic!("config/flight-bot.toml does not load:\n{d}"),
-    }
+    static BOT: OnceLock<Bot> = OnceLock::new();
+    BOT.get_or_init(
+        || match colloquy_flow::load_file(&example_path("flight-bot.toml")) {
+            Ok((_, bot)) => bot,
+            Err(d) => panic!("config/flight-bot.toml does not load:\n{d}"),
+        },
+    )
+    .clone()
 }

@@ -68,7 +68,12 @@ pub fn bot() -> Bot {
         .find(|l| l.starts_with("help = "))
         .unwrap_or_else(|| panic!("config/flight-bot.toml has no `help = ` line in [bot]"));
     let text = text.replacen(help_line, &format!("help = {:?}", long_help()), 1);
-    match colloquy_flow::load_str("conformance-bot.toml", &text) {
+    // Loaded under the real file's path so that relative paths in it (the gazetteer) resolve.
+    match colloquy_flow::load_str_in(
+        &path.display().to_string(),
+        &text,
+        &colloquy_flow::base_dir(&path),
+    ) {
         Ok((_, bot)) => bot,
         Err(d) => panic!("conformance bot does not load:\n{d}"),
     }

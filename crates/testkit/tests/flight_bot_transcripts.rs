@@ -107,6 +107,9 @@ fn help_restart_and_fallback() {
         &flight_bot(),
         "
         user: hello there
+        bot: Hello! I can book a flight or tell you the weather.
+        stack: (empty)
+        user: tell me about quantum physics
         bot: Sorry, I didn't get that. I can book a flight or tell you the weather. Type 'help' for more.
         user: I want to book a flight
         bot: Starting new booking. Please specify departure city.
@@ -200,5 +203,110 @@ fn confirming_offers_yes_and_no_as_quick_replies_on_the_last_message_only() {
     assert!(
         t.quick_replies.is_empty(),
         "a completed booking offers nothing"
+    );
+}
+
+#[test]
+fn cities_and_a_relative_date_in_one_turn_jump_to_confirmation() {
+    // The transcript clock starts at 1970-01-01 00:00:02 UTC; the bot's users are at UTC+05:00.
+    check_transcript(
+        &flight_bot(),
+        "
+        user: I want to fly from Lahore to Dubai tomorrow
+        bot: Starting new booking. Confirm booking from Lahore to Dubai on 1970-01-02? (yes/no)
+        stack: booking/CONFIRMING
+        user: yes
+        bot: Booking confirmed!
+        ",
+    );
+}
+
+#[test]
+fn a_typo_in_a_city_and_an_iata_code_are_understood() {
+    check_transcript(
+        &flight_bot(),
+        "
+        user: book a flight from LHE to Dubay
+        bot: Starting new booking. Confirm booking from Lahore to Dubai? (yes/no)
+        ",
+    );
+}
+
+#[test]
+fn cities_outside_the_toml_come_from_the_gazetteer() {
+    check_transcript(
+        &flight_bot(),
+        "
+        user: I need a flight from Nairobi to Lagos
+        bot: Starting new booking. Confirm booking from Nairobi to Lagos? (yes/no)
+        ",
+    );
+}
+
+#[test]
+fn ambiguous_message_gets_a_clarification_whose_answer_routes() {
+    check_transcript(
+        &flight_bot(),
+        "
+        user: flights and weather
+        bot: Did you want to check the weather or book a flight?
+        stack: (empty)
+        user: the second one
+        bot: Starting new booking. Please specify departure city.
+        stack: booking/COLLECTING_INFO
+        ",
+    );
+    check_transcript(
+        &flight_bot(),
+        "
+        user: flights and weather
+        bot: Did you want to check the weather or book a flight?
+        user: the weather please
+        bot: Which city?
+        stack: weather/ASK
+        ",
+    );
+}
+
+#[test]
+fn an_unrelated_answer_to_a_clarification_is_handled_as_a_new_message() {
+    check_transcript(
+        &flight_bot(),
+        "
+        user: flights and weather
+        bot: Did you want to check the weather or book a flight?
+        user: thanks
+        bot: You're welcome!
+        stack: (empty)
+        ",
+    );
+}
+
+#[test]
+fn out_of_scope_messages_fall_back_and_small_talk_is_answered() {
+    check_transcript(
+        &flight_bot(),
+        "
+        user: can you order me a pizza
+        bot: Sorry, I didn't get that. I can book a flight or tell you the weather. Type 'help' for more.
+        user: thank you so much
+        bot: You're welcome!
+        user: what can you do?
+        bot: I can book flights ('I want to book a flight') and tell you the weather ('weather in Dubai'). Say 'cancel' to stop the current step or 'restart' to start over.
+        ",
+    );
+}
+
+#[test]
+fn no_clarification_while_the_active_context_refuses_digressions() {
+    check_transcript(
+        &flight_bot(),
+        "
+        user: fly from Lahore to Dubai
+        bot: Starting new booking. Confirm booking from Lahore to Dubai? (yes/no)
+        user: flights and weather
+        bot: Please answer yes or no: book from Lahore to Dubai?
+        stack: booking/CONFIRMING
+        ",
     );
 }

@@ -161,7 +161,12 @@ pub fn bot_with_long_help(help: &str) -> Bot {
         toml_string(help),
         &text[end..]
     );
-    match colloquy_flow::load_str("flight-bot-long-help.toml", &patched) {
+    let path = colloquy_testkit::example_path("flight-bot.toml");
+    match colloquy_flow::load_str_in(
+        "flight-bot-long-help.toml",
+        &patched,
+        &colloquy_flow::base_dir(&path),
+    ) {
         Ok((_, bot)) => bot,
         Err(d) => panic!("patched bot does not load:\n{d}"),
     }

@@ -1,0 +1,366 @@
+//! Evaluation of the recognizer on labelled examples: k-fold on a bot's own examples, or a train/test
+//! pair. Reports per-intent precision/recall/F1, the most frequent confusions, per-slot precision/recall/F1
+//! (same label and same words), slot F1 averaged per intent over its slots (the SNIPS benchmark's convention),
+//! and out-of-scope recall.
+
+use crate::error::NluError;
+use crate::recognizer::{RecognizeContext, Recognizer};
+use crate::softmax::Rng;
+use crate::spec::{NluSpec, OUT_OF_SCOPE, TrainingExample};
+use crate::tagger::span_label;
+use crate::trained::TrainedRecognizer;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Instant;
+
+/// Precision, recall, F1 and support of one class.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Prf {
+    /// Correct predictions / predictions.
+    pub precision: f64,
+    /// Correct predictions / gold items.
+    pub recall: f64,
+    /// Harmonic mean of the two.
+    pub f1: f64,
+    /// Gold items.
+    pub support: usize,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Counts {
+    tp: usize,
+    fp: usize,
+    fn_: usize,
+}
+
+impl Counts {
+    fn prf(&self) -> Prf {
+        let p = ratio(self.tp, self.tp + self.fp);
+        let r = ratio(self.tp, self.tp + self.fn_);
+        Prf {
+            precision: p,
+            recall: r,
+            f1: if p + r > 0.0 {
+                2.0 * p * r / (p + r)
+            } else {
+                0.0
+            },
+            support: self.tp + self.fn_,
+        }
+    }
+}
+
+fn ratio(a: usize, b: usize) -> f64 {
+    if b == 0 { 0.0 } else { a as f64 / b as f64 }
+}
+
+/// The result of an evaluation.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct EvalReport {
+    /// Training examples (summed over folds).
+    pub train_examples: usize,
+    /// Test examples.
+    pub test_examples: usize,
+    /// Share of test examples whose intent (or out-of-scope) was right.
+    pub intent_accuracy: f64,
+    /// Per intent.
+    pub intents: BTreeMap<String, Prf>,
+    /// (gold, predicted, count), most frequent first; predicted `out_of_scope` = below the threshold.
+    pub confusions: Vec<(String, String, usize)>,
+    /// Per slot label (`entity` or `entity:role`).
+    pub slots: BTreeMap<String, Prf>,
+    /// Slot F1 over all slots together.
+    pub slot_f1_micro: f64,
+    /// Per intent: the mean F1 over the slots that intent's test examples contain; then the mean over intents.
+    pub slot_f1_per_intent_mean: f64,
+    /// Share of out-of-scope test examples rejected (None when there are none).
+    pub out_of_scope_recall: Option<f64>,
+    /// Wall time spent training (all folds), seconds.
+    pub train_seconds: f64,
+    /// Mean recognition time per test message, microseconds.
+    pub recognize_micros: f64,
+}
+
+#[derive(Default)]
+struct Tally {
+    intents: BTreeMap<String, Counts>,
+    confusions: BTreeMap<(String, String), usize>,
+    slots: BTreeMap<String, Counts>,
+    slots_by_intent: BTreeMap<String, BTreeMap<String, Counts>>,
+    correct: usize,
+    total: usize,
+    oos: (usize, usize),
+    train_examples: usize,
+    train_seconds: f64,
+    recognize_seconds: f64,
+}
+
+/// Trains on `train` (with `base`'s rules, gazetteers and settings) and evaluates on `test`. An intent
+/// below `threshold` counts as out-of-scope.
+pub fn train_test(
+    base: &NluSpec,
+    train: &[TrainingExample],
+    test: &[TrainingExample],
+    threshold: f32,
+) -> Result<EvalReport, NluError> {
+    let mut tally = Tally::default();
+    run(base, train, test, threshold, &mut tally)?;
+    Ok(report(tally))
+}
+
+/// `k`-fold cross-validation over `base.examples` (deterministic split).
+pub fn k_fold(base: &NluSpec, k: usize, threshold: f32) -> Result<EvalReport, NluError> {
+    let k = k.max(2);
+    let mut order: Vec<usize> = (0..base.examples.len()).collect();
+    Rng::new(11).shuffle(&mut order);
+    let mut tally = Tally::default();
+    for fold in 0..k {
+        let (mut train, mut test) = (Vec::new(), Vec::new());
+        for (n, &i) in order.iter().enumerate() {
+            let e = base.examples[i].clone();
+            if n % k == fold {
+                test.push(e)
+            } else {
+                train.push(e)
+            }
+        }
+        run(base, &train, &test, threshold, &mut tally)?;
+    }
+    Ok(report(tally))
+}
+
+fn run(
+    base: &NluSpec,
+    train: &[TrainingExample],
+    test: &[TrainingExample],
+    threshold: f32,
+    tally: &mut Tally,
+) -> Result<(), NluError> {
+    let spec = NluSpec {
+        examples: train.to_vec(),
+        ..base.clone()
+    };
+    let started = Instant::now();
+    let recognizer = TrainedRecognizer::train(&spec)?;
+    tally.train_seconds += started.elapsed().as_secs_f64();
+    tally.train_examples += train.len();
+    let labels: BTreeSet<String> = train
+        .iter()
+        .chain(test)
+        .flat_map(|e| e.spans.iter().map(span_label))
+        .collect();
+    let kinds: BTreeSet<String> = labels
+        .iter()
+        .map(|l| l.split(':').next().unwrap_or_default().to_owned())
+        .collect();
+    let ctx = RecognizeContext::default();
+    for e in test {
+        let started = Instant::now();
+        let u = recognizer.recognize(&e.text, &ctx);
+        tally.recognize_seconds += started.elapsed().as_secs_f64();
+        let predicted = u
+            .top_intent(threshold)
+            .map_or(OUT_OF_SCOPE.to_owned(), |i| i.name.clone());
+        tally.total += 1;
+        if predicted == e.intent {
+            tally.correct += 1;
+            tally.intents.entry(e.intent.clone()).or_default().tp += 1;
+        } else {
+            tally.intents.entry(e.intent.clone()).or_default().fn_ += 1;
+            tally.intents.entry(predicted.clone()).or_default().fp += 1;
+            *tally
+                .confusions
+                .entry((e.intent.clone(), predicted.clone()))
+                .or_default() += 1;
+        }
+        if e.intent == OUT_OF_SCOPE {
+            tally.oos.1 += 1;
+            if predicted == OUT_OF_SCOPE {
+                tally.oos.0 += 1;
+            }
+        }
+        let gold: BTreeSet<(String, String)> = e
+            .spans
+            .iter()
+            .map(|s| (span_label(s), slot_text(&e.text, s.start, s.end)))
+            .collect();
+        let guessed: BTreeSet<(String, String)> = u
+            .entities
+            .iter()
+            .filter(|x| kinds.contains(&x.kind))
+            .map(|x| {
+                let label = match &x.role {
+                    Some(r) if labels.contains(&format!("{}:{r}", x.kind)) => {
+                        format!("{}:{r}", x.kind)
+                    }
+                    _ => x.kind.clone(),
+                };
+                (label, slot_text(&e.text, x.span.0, x.span.1))
+            })
+            .collect();
+        let per_intent = tally.slots_by_intent.entry(e.intent.clone()).or_default();
+        for g in &gold {
+            let hit = guessed.contains(g);
+            for c in [
+                tally.slots.entry(g.0.clone()).or_default(),
+                per_intent.entry(g.0.clone()).or_default(),
+            ] {
+                if hit { c.tp += 1 } else { c.fn_ += 1 }
+            }
+        }
+        for p in guessed.difference(&gold) {
+            tally.slots.entry(p.0.clone()).or_default().fp += 1;
+            per_intent.entry(p.0.clone()).or_default().fp += 1;
+        }
+    }
+    Ok(())
+}
+
+/// The words of chars `[start, end)` of `text`, lower-cased and joined by one space: slots are compared by
+/// label and value text (as in the SNIPS benchmark), so punctuation at a span's edge does not count.
+fn slot_text(text: &str, start: usize, end: usize) -> String {
+    let value: String = text
+        .chars()
+        .skip(start)
+        .take(end.saturating_sub(start))
+        .collect();
+    crate::text::words(&value).join(" ")
+}
+
+fn report(t: Tally) -> EvalReport {
+    let mut confusions: Vec<(String, String, usize)> = t
+        .confusions
+        .into_iter()
+        .map(|((g, p), n)| (g, p, n))
+        .collect();
+    confusions.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)).then(a.1.cmp(&b.1)));
+    let all = t.slots.values().fold(Counts::default(), |a, c| Counts {
+        tp: a.tp + c.tp,
+        fp: a.fp + c.fp,
+        fn_: a.fn_ + c.fn_,
+    });
+    let intent_means: Vec<f64> = t
+        .slots_by_intent
+        .values()
+        .filter_map(|slots| {
+            let f: Vec<f64> = slots
+                .values()
+                .filter(|c| c.tp + c.fn_ > 0)
+                .map(|c| c.prf().f1)
+                .collect();
+            (!f.is_empty()).then(|| f.iter().sum::<f64>() / f.len() as f64)
+        })
+        .collect();
+    EvalReport {
+        train_examples: t.train_examples,
+        test_examples: t.total,
+        intent_accuracy: ratio(t.correct, t.total),
+        intents: t.intents.into_iter().map(|(k, c)| (k, c.prf())).collect(),
+        confusions,
+        slots: t.slots.into_iter().map(|(k, c)| (k, c.prf())).collect(),
+        slot_f1_micro: all.prf().f1,
+        slot_f1_per_intent_mean: if intent_means.is_empty() {
+            0.0
+        } else {
+            intent_means.iter().sum::<f64>() / intent_means.len() as f64
+        },
+        out_of_scope_recall: (t.oos.1 > 0).then(|| ratio(t.oos.0, t.oos.1)),
+        train_seconds: t.train_seconds,
+        recognize_micros: if t.total == 0 {
+            0.0
+        } else {
+            t.recognize_seconds * 1e6 / t.total as f64
+        },
+    }
+}
+
+impl EvalReport {
+    /// A plain-text table for people.
+    pub fn table(&self) -> String {
+        use std::fmt::Write;
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "examples: {} train, {} test; training {:.2} s; recognition {:.0} µs/message",
+            self.train_examples, self.test_examples, self.train_seconds, self.recognize_micros
+        );
+        let _ = writeln!(s, "intent accuracy: {:.2} %", self.intent_accuracy * 100.0);
+        if let Some(r) = self.out_of_scope_recall {
+            let _ = writeln!(s, "out-of-scope recall: {:.2} %", r * 100.0);
+        }
+        let _ = writeln!(
+            s,
+            "\n{:<32} {:>9} {:>9} {:>9} {:>8}",
+            "intent", "precision", "recall", "f1", "support"
+        );
+        for (name, p) in &self.intents {
+            let _ = writeln!(
+                s,
+                "{name:<32} {:>9.3} {:>9.3} {:>9.3} {:>8}",
+                p.precision, p.recall, p.f1, p.support
+            );
+        }
+        if !self.confusions.is_empty() {
+            let _ = writeln!(s, "\nconfusions (gold → predicted):");
+            for (g, p, n) in self.confusions.iter().take(10) {
+                let _ = writeln!(s, "  {g} → {p}: {n}");
+            }
+        }
+        if !self.slots.is_empty() {
+            let _ = writeln!(
+                s,
+                "\n{:<32} {:>9} {:>9} {:>9} {:>8}",
+                "slot", "precision", "recall", "f1", "support"
+            );
+            for (name, p) in &self.slots {
+                let _ = writeln!(
+                    s,
+                    "{name:<32} {:>9.3} {:>9.3} {:>9.3} {:>8}",
+                    p.precision, p.recall, p.f1, p.support
+                );
+            }
+            let _ = writeln!(
+                s,
+                "slot f1: {:.3} (all slots), {:.3} (mean per intent of its slots' F1)",
+                self.slot_f1_micro, self.slot_f1_per_intent_mean
+            );
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dataset::annotated;
+
+    #[test]
+    fn train_test_counts_intents_slots_and_out_of_scope() {
+        let train: Vec<TrainingExample> = [
+            ("play [yesterday](song)", "play"),
+            ("play the song [hello](song)", "play"),
+            ("play [imagine](song) please", "play"),
+            ("weather in [paris](place)", "weather"),
+            ("is it raining in [rome](place)", "weather"),
+            ("what's the forecast for [oslo](place)", "weather"),
+        ]
+        .iter()
+        .map(|(t, i)| annotated(t, i))
+        .collect();
+        let test = vec![
+            annotated("play [help](song)", "play"),
+            annotated("weather in [lima](place)", "weather"),
+            annotated("quantum chromodynamics lecture notes", OUT_OF_SCOPE),
+        ];
+        let r = train_test(&NluSpec::default(), &train, &test, 0.4).unwrap_or_default();
+        assert_eq!(r.test_examples, 3);
+        assert_eq!(r.intent_accuracy, 1.0, "{}", r.table());
+        assert_eq!(r.out_of_scope_recall, Some(1.0));
+        assert!(
+            r.slots.contains_key("song") && r.slots.contains_key("place"),
+            "{:?}",
+            r.slots
+        );
+        assert!(r.table().contains("intent accuracy: 100.00 %"));
+    }
+}

@@ -1,0 +1,173 @@
+//! Sentence features for the intent classifier: word unigrams and bigrams plus character 3–5-grams of each
+//! word, weighted by sublinear TF-IDF and L2-normalized.
+//!
+//! Character n-grams make the model robust to typos and inflections ("flights", "fligt"), word bigrams catch
+//! short phrases ("book a"). Features are 64-bit FNV keys mapped to dense indices learned from the training
+//! set, so an unknown n-gram at recognition time costs one hash lookup and is dropped.
+
+use crate::text::{KeyMap, Token, fnv};
+use serde::{Deserialize, Serialize};
+
+/// Relative weight of the character n-gram block against the word block.
+const CHAR_WEIGHT: f32 = 0.6;
+
+/// A sparse feature vector: (index, value) pairs sorted by index.
+pub type Sparse = Vec<(u32, f32)>;
+
+/// The learned vocabulary and IDF weights.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Featurizer {
+    /// Feature key → dense index.
+    index: KeyMap<u32>,
+    /// IDF per dense index.
+    idf: Vec<f32>,
+}
+
+/// Raw feature keys of a tokenized sentence; the flag is true for char n-grams. Allocation-light: one
+/// buffer is reused for every n-gram (this runs for every message).
+fn keys(tokens: &[Token]) -> Vec<(u64, bool)> {
+    let mut out = Vec::with_capacity(tokens.len() * 16);
+    fn word(t: &Token) -> &str {
+        if t.norm.bytes().any(|b| b.is_ascii_digit()) {
+            "<num>"
+        } else {
+            &t.norm
+        }
+    }
+    let mut padded: Vec<char> = Vec::with_capacity(48);
+    let mut gram = String::with_capacity(32);
+    let mut prev = "<s>";
+    for t in tokens {
+        let w = word(t);
+        out.push((fnv(&[b"w", w.as_bytes()]), false));
+        out.push((fnv(&[b"b", prev.as_bytes(), w.as_bytes()]), false));
+        prev = w;
+        padded.clear();
+        padded.push('<');
+        padded.extend(w.chars().take(40));
+        padded.push('>');
+        for n in 3..=5 {
+            for win in padded.windows(n) {
+                gram.clear();
+                gram.extend(win);
+                out.push((fnv(&[b"c", gram.as_bytes()]), true));
+            }
+        }
+    }
+    if !tokens.is_empty() {
+        out.push((fnv(&[b"b", prev.as_bytes(), b"</s>"]), false));
+    }
+    out
+}
+
+impl Featurizer {
+    /// Learns the vocabulary from `sentences`; keeps features seen in at least `min_df` sentences.
+    pub fn fit(sentences: &[Vec<Token>], min_df: usize) -> Featurizer {
+        let mut df: KeyMap<usize> = KeyMap::default();
+        for s in sentences {
+            let mut ks: Vec<u64> = keys(s).into_iter().map(|(k, _)| k).collect();
+            ks.sort_unstable();
+            ks.dedup();
+            for k in ks {
+                *df.entry(k).or_default() += 1;
+            }
+        }
+        let mut kept: Vec<(u64, usize)> = df.into_iter().filter(|(_, n)| *n >= min_df).collect();
+        kept.sort_unstable();
+        let n = sentences.len() as f32;
+        let mut f = Featurizer::default();
+        for (i, (k, d)) in kept.into_iter().enumerate() {
+            f.index.insert(k, i as u32);
+            f.idf.push(((1.0 + n) / (1.0 + d as f32)).ln() + 1.0);
+        }
+        f
+    }
+
+    /// Number of features.
+    pub fn len(&self) -> usize {
+        self.idf.len()
+    }
+
+    /// True when no feature was learned.
+    pub fn is_empty(&self) -> bool {
+        self.idf.is_empty()
+    }
+
+    /// The feature vector of a sentence and the share of its words the vocabulary knows (0..1).
+    pub fn transform(&self, tokens: &[Token]) -> (Sparse, f32) {
+        let mut counts: KeyMap<(f32, bool)> = KeyMap::default();
+        let mut words = 0usize;
+        let mut known = 0usize;
+        for (k, is_char) in keys(tokens) {
+            if let Some(&i) = self.index.get(&k) {
+                counts.entry(u64::from(i)).or_insert((0.0, is_char)).0 += 1.0;
+            }
+        }
+        for t in tokens {
+            words += 1;
+            let w = if t.norm.chars().any(|c| c.is_ascii_digit()) {
+                "<num>"
+            } else {
+                t.norm.as_str()
+            };
+            if self.index.contains_key(&fnv(&[b"w", w.as_bytes()])) {
+                known += 1;
+            }
+        }
+        let mut v: Sparse = Vec::with_capacity(counts.len());
+        let (mut word_norm, mut char_norm) = (0.0f32, 0.0f32);
+        let mut blocks = Vec::with_capacity(counts.len());
+        for (i, (c, is_char)) in counts {
+            let i = i as u32;
+            let x = (1.0 + c.ln()) * self.idf[i as usize];
+            if is_char {
+                char_norm += x * x;
+            } else {
+                word_norm += x * x;
+            }
+            blocks.push((i, x, is_char));
+        }
+        let (wn, cn) = (word_norm.sqrt().max(1e-9), char_norm.sqrt().max(1e-9));
+        for (i, x, is_char) in blocks {
+            v.push((
+                i,
+                if is_char {
+                    CHAR_WEIGHT * x / cn
+                } else {
+                    x / wn
+                },
+            ));
+        }
+        let total: f32 = v.iter().map(|(_, x)| x * x).sum::<f32>().sqrt().max(1e-9);
+        for e in &mut v {
+            e.1 /= total;
+        }
+        v.sort_unstable_by_key(|e| e.0);
+        let coverage = if words == 0 {
+            0.0
+        } else {
+            known as f32 / words as f32
+        };
+        (v, coverage)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::tokens;
+
+    #[test]
+    fn known_features_are_normalized_and_unknown_words_lower_coverage() {
+        let f = Featurizer::fit(&[tokens("book a flight"), tokens("weather in Paris")], 1);
+        assert!(!f.is_empty());
+        let (v, coverage) = f.transform(&tokens("book a flight"));
+        let norm: f32 = v.iter().map(|(_, x)| x * x).sum();
+        assert!((norm - 1.0).abs() < 1e-4, "{norm}");
+        assert!((coverage - 1.0).abs() < 1e-6);
+        let (_, half) = f.transform(&tokens("book zebras"));
+        assert!((half - 0.5).abs() < 1e-6);
+        let (empty, zero) = f.transform(&tokens("🙂"));
+        assert!(empty.is_empty() && zero == 0.0);
+    }
+}

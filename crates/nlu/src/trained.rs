@@ -1,0 +1,402 @@
+//! [`TrainedRecognizer`]: the built-in recognizer. Rules (regex patterns, command phrases) first, then a
+//! TF-IDF + softmax intent classifier trained on the examples, then entities: built-ins (yes/no, numbers,
+//! money, dates, times), gazetteers, regex entities and, for annotated entity types none of those cover, the
+//! learned slot tagger.
+//!
+//! Confidence: the classifier's probability times the square root of the share of the message's words
+//! the training data knows. Without that factor a message made of unknown words would still spread its
+//! probability over the known intents; with it, "what is the capital of Peru" scores low and falls to
+//! the fallback even when no out-of-scope examples were given. Out-of-scope examples, when given, train
+//! their own class, whose probability mass is never reported as an intent.
+
+use crate::builtin::Builtins;
+use crate::error::NluError;
+use crate::features::{Featurizer, Sparse};
+use crate::gazetteer::Gazetteer;
+use crate::pattern::{MAX_RECOGNIZED_BYTES, PatternRecognizer};
+use crate::recognizer::{RecognizeContext, Recognizer};
+use crate::softmax::{Softmax, SoftmaxConfig};
+use crate::spec::{NluSpec, OUT_OF_SCOPE};
+use crate::tagger::{TaggedSentence, Tagger};
+use crate::text::{Token, char_offset, tokens, truncate};
+use colloquy_core::{Entity, IntentMatch, Understanding};
+use regex::{Regex, RegexBuilder};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeSet, HashSet};
+
+/// The learned part of a recognizer: what `colloquy train` caches.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct TrainedModel {
+    /// Class names, in softmax output order (may include [`OUT_OF_SCOPE`]).
+    pub classes: Vec<String>,
+    /// Vocabulary and IDF.
+    pub featurizer: Featurizer,
+    /// The intent classifier (unused with fewer than two classes).
+    pub softmax: Softmax,
+    /// With a single class: its example vectors (confidence = best cosine similarity).
+    pub exemplars: Vec<Sparse>,
+    /// Slot tagger for annotated entity types not covered by other extractors.
+    pub tagger: Tagger,
+    /// Lower-cased words of the examples outside annotations (never taken for typos of a gazetteer value).
+    pub known_words: BTreeSet<String>,
+}
+
+/// Entity types handled by something other than the tagger.
+fn rule_entity_kinds(spec: &NluSpec) -> HashSet<String> {
+    let mut k: HashSet<String> = ["yes_no", "number", "money", "date", "time"]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    k.extend(spec.gazetteers.iter().map(|g| g.name.clone()));
+    k.extend(spec.regexes.iter().map(|r| r.name.clone()));
+    k
+}
+
+impl TrainedModel {
+    /// Trains on `spec.examples`. Deterministic.
+    pub fn train(spec: &NluSpec) -> TrainedModel {
+        let classes: Vec<String> = spec
+            .examples
+            .iter()
+            .map(|e| e.intent.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let toks: Vec<Vec<Token>> = spec.examples.iter().map(|e| tokens(&e.text)).collect();
+        // The classifier sees declared entities as placeholders (`<city>`): "from Nairobi" is then as
+        // clear as "from Lahore" even though only Lahore appears in the examples.
+        let gazetteers: Vec<Gazetteer> = spec.gazetteers.iter().map(Gazetteer::new).collect();
+        let kinds: HashSet<&str> = gazetteers.iter().map(Gazetteer::name).collect();
+        let none = HashSet::new();
+        let masked: Vec<Vec<Token>> = spec
+            .examples
+            .iter()
+            .zip(&toks)
+            .map(|(e, t)| {
+                let mut spans: Vec<(usize, usize, String)> = e
+                    .spans
+                    .iter()
+                    .filter(|s| kinds.contains(s.entity.as_str()))
+                    .map(|s| (s.start, s.end, s.entity.clone()))
+                    .collect();
+                for g in &gazetteers {
+                    spans.extend(
+                        g.find(&e.text, t, &none)
+                            .into_iter()
+                            .map(|x| (x.span.0, x.span.1, x.kind)),
+                    );
+                }
+                mask(&e.text, t, &spans)
+            })
+            .collect();
+        let min_df = if spec.examples.len() > 5_000 { 2 } else { 1 };
+        let featurizer = Featurizer::fit(&masked, min_df);
+        let data: Vec<(Sparse, usize)> = spec
+            .examples
+            .iter()
+            .zip(&masked)
+            .map(|(e, t)| {
+                let c = classes.binary_search(&e.intent).unwrap_or(0);
+                (featurizer.transform(t).0, c)
+            })
+            .collect();
+        // Fewer passes over more data: the number of SGD steps matters, not the number of passes.
+        let epochs = match spec.settings.epochs {
+            0 => (100_000 / data.len().max(1)).clamp(5, 40),
+            n => n,
+        };
+        let (softmax, exemplars) = if classes.len() >= 2 {
+            let cfg = SoftmaxConfig {
+                epochs,
+                ..SoftmaxConfig::default()
+            };
+            (
+                Softmax::train(&data, featurizer.len(), classes.len(), cfg),
+                Vec::new(),
+            )
+        } else {
+            (
+                Softmax::default(),
+                data.iter().map(|(x, _)| x.clone()).collect(),
+            )
+        };
+        let skip = rule_entity_kinds(spec);
+        let sentences: Vec<TaggedSentence> = spec
+            .examples
+            .iter()
+            .zip(&toks)
+            .map(|(e, t)| TaggedSentence {
+                tokens: t.clone(),
+                text: e.text.clone(),
+                intent: e.intent.clone(),
+                spans: e
+                    .spans
+                    .iter()
+                    .filter(|s| !skip.contains(&s.entity))
+                    .cloned()
+                    .collect(),
+            })
+            .collect();
+        let tagger_epochs = match spec.settings.tagger_epochs {
+            0 => (200_000 / sentences.len().max(1)).clamp(6, 20),
+            n => n,
+        };
+        let tagger = Tagger::train(&sentences, tagger_epochs);
+        let mut known_words = BTreeSet::new();
+        for (e, t) in spec.examples.iter().zip(&toks) {
+            for tok in t {
+                let (s, end) = (
+                    char_offset(&e.text, tok.start),
+                    char_offset(&e.text, tok.end),
+                );
+                if !e.spans.iter().any(|sp| s < sp.end && end > sp.start) {
+                    known_words.insert(tok.norm.clone());
+                }
+            }
+        }
+        TrainedModel {
+            classes,
+            featurizer,
+            softmax,
+            exemplars,
+            tagger,
+            known_words,
+        }
+    }
+
+    /// Ranked intents for tokenized text (out-of-scope mass removed), best first.
+    pub fn intents(&self, toks: &[Token]) -> Vec<IntentMatch> {
+        if self.classes.is_empty() {
+            return Vec::new();
+        }
+        let (x, coverage) = self.featurizer.transform(toks);
+        if x.is_empty() {
+            return Vec::new();
+        }
+        let factor = coverage.sqrt();
+        let probs: Vec<f32> = if self.classes.len() == 1 {
+            let best = self
+                .exemplars
+                .iter()
+                .map(|e| dot(&x, e))
+                .fold(0.0f32, f32::max);
+            vec![best]
+        } else {
+            self.softmax.predict(&x)
+        };
+        let mut out: Vec<IntentMatch> = self
+            .classes
+            .iter()
+            .zip(probs)
+            .filter(|(c, _)| c.as_str() != OUT_OF_SCOPE)
+            .map(|(c, p)| IntentMatch {
+                name: c.clone(),
+                confidence: (p * factor).clamp(0.0, 1.0),
+            })
+            .collect();
+        out.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
+        out
+    }
+}
+
+/// `toks` with every token inside one of `spans` (char offsets, entity kind) replaced: the first by one
+/// `<kind>` token, the others dropped.
+fn mask(text: &str, toks: &[Token], spans: &[(usize, usize, String)]) -> Vec<Token> {
+    if spans.is_empty() {
+        return toks.to_vec();
+    }
+    let mut out = Vec::with_capacity(toks.len());
+    let (mut chars, mut byte) = (0usize, 0usize);
+    let mut last: Option<usize> = None;
+    for t in toks {
+        chars += text[byte..t.start].chars().count();
+        let start = chars;
+        chars += text[t.start..t.end].chars().count();
+        byte = t.end;
+        match spans.iter().position(|s| start < s.1 && chars > s.0) {
+            Some(k) if last == Some(k) => {}
+            Some(k) => {
+                last = Some(k);
+                out.push(Token {
+                    norm: format!("<{}>", spans[k].2),
+                    start: t.start,
+                    end: t.end,
+                });
+            }
+            None => {
+                last = None;
+                out.push(t.clone());
+            }
+        }
+    }
+    out
+}
+
+fn dot(a: &Sparse, b: &Sparse) -> f32 {
+    let (mut i, mut j, mut s) = (0, 0, 0.0);
+    while i < a.len() && j < b.len() {
+        match a[i].0.cmp(&b[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                s += a[i].1 * b[j].1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    s
+}
+
+/// The built-in recognizer: rules + trained classifier + entity extractors.
+pub struct TrainedRecognizer {
+    rules: PatternRecognizer,
+    model: TrainedModel,
+    known_words: HashSet<String>,
+    gazetteers: Vec<Gazetteer>,
+    regexes: Vec<(String, Regex)>,
+    builtins: Builtins,
+}
+
+impl std::fmt::Debug for TrainedRecognizer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TrainedRecognizer")
+            .field("classes", &self.model.classes)
+            .field("tagger_labels", &self.model.tagger.labels())
+            .finish()
+    }
+}
+
+impl TrainedRecognizer {
+    /// Trains a model on `spec` and builds the recognizer.
+    pub fn train(spec: &NluSpec) -> Result<Self, NluError> {
+        Self::with_model(spec, TrainedModel::train(spec))
+    }
+
+    /// Builds the recognizer from `spec` with an already trained `model` (e.g. loaded from the cache).
+    pub fn with_model(spec: &NluSpec, model: TrainedModel) -> Result<Self, NluError> {
+        let rules = PatternRecognizer::new(&spec.rules, &[])?;
+        let regexes = spec
+            .regexes
+            .iter()
+            .map(|r| {
+                RegexBuilder::new(&r.pattern)
+                    .case_insensitive(true)
+                    .size_limit(8 << 20)
+                    .build()
+                    .map(|re| (r.name.clone(), re))
+                    .map_err(|e| NluError::BadEntity {
+                        entity: r.name.clone(),
+                        source: Box::new(e),
+                    })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(TrainedRecognizer {
+            rules,
+            known_words: model.known_words.iter().cloned().collect(),
+            model,
+            gazetteers: spec.gazetteers.iter().map(Gazetteer::new).collect(),
+            regexes,
+            builtins: Builtins::default(),
+        })
+    }
+
+    /// The trained model (to cache it).
+    pub fn model(&self) -> &TrainedModel {
+        &self.model
+    }
+
+    /// Operator-declared entities: gazetteers and regexes.
+    fn declared(&self, text: &str, toks: &[Token]) -> Vec<Entity> {
+        let mut found = Vec::new();
+        for g in &self.gazetteers {
+            found.extend(g.find(text, toks, &self.known_words));
+        }
+        for (name, re) in &self.regexes {
+            for m in re.find_iter(text) {
+                if !m.as_str().is_empty() {
+                    found.push(crate::builtin::entity(
+                        name,
+                        m.as_str(),
+                        text,
+                        m.start(),
+                        m.end(),
+                    ));
+                }
+            }
+        }
+        found
+    }
+
+    /// All entities: `declared` ones win over learned spans they overlap; built-ins (dates, numbers) are
+    /// generic and may overlap a learned slot ("tomorrow" is also a `timeRange`).
+    fn entities(
+        &self,
+        text: &str,
+        toks: &[Token],
+        intent: &str,
+        ctx: &RecognizeContext,
+        mut found: Vec<Entity>,
+    ) -> Vec<Entity> {
+        let declared = found.len();
+        for t in self.model.tagger.tag(text, toks, intent) {
+            let span = (char_offset(text, t.start), char_offset(text, t.end));
+            if found[..declared]
+                .iter()
+                .any(|e| e.span.0 < span.1 && e.span.1 > span.0)
+            {
+                continue;
+            }
+            let (kind, role) = match t.label.split_once(':') {
+                Some((k, r)) => (k.to_owned(), Some(r.to_owned())),
+                None => (t.label.clone(), None),
+            };
+            let raw = text[t.start..t.end].to_owned();
+            found.push(Entity {
+                kind,
+                role,
+                value: raw.split_whitespace().collect::<Vec<_>>().join(" "),
+                raw,
+                span,
+            });
+        }
+        found.extend(self.builtins.find(text, toks));
+        found.extend(crate::datetime::find(
+            text,
+            toks,
+            ctx.now_ms,
+            ctx.utc_offset_minutes,
+        ));
+        found.sort_by(|a, b| a.span.cmp(&b.span).then(a.kind.cmp(&b.kind)));
+        found
+    }
+}
+
+impl Recognizer for TrainedRecognizer {
+    fn recognize(&self, text: &str, ctx: &RecognizeContext) -> Understanding {
+        let text = truncate(text, MAX_RECOGNIZED_BYTES);
+        let toks = tokens(text);
+        let declared = self.declared(text, &toks);
+        let spans: Vec<(usize, usize, String)> = declared
+            .iter()
+            .map(|e| (e.span.0, e.span.1, e.kind.clone()))
+            .collect();
+        let mut intents = self.rules.intents(text);
+        for m in self.model.intents(&mask(text, &toks, &spans)) {
+            match intents.iter_mut().find(|i| i.name == m.name) {
+                Some(i) => i.confidence = i.confidence.max(m.confidence),
+                None => intents.push(m),
+            }
+        }
+        intents.sort_by(|a, b| {
+            b.confidence
+                .total_cmp(&a.confidence)
+                .then(a.name.cmp(&b.name))
+        });
+        let top = intents.first().map_or("", |i| i.name.as_str()).to_owned();
+        Understanding {
+            entities: self.entities(text, &toks, &top, ctx, declared),
+            intents,
+        }
+    }
+}
