@@ -256,6 +256,7 @@ async fn an_unreadable_snapshot_is_quarantined_and_the_session_starts_afresh() {
             Commit {
                 snapshot: b"\x00not json".to_vec(),
                 transcript: vec![],
+                index: vec![],
             },
         )
         .unwrap();

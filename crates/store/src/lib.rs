@@ -21,6 +21,6 @@ pub mod sled_store;
 
 pub use error::StoreError;
 pub use memory::MemoryStore;
-pub use model::{Commit, Stored};
+pub use model::{Commit, IndexEntry, IndexOp, Stored};
 pub use session_store::SessionStore;
 pub use sled_store::SledStore;

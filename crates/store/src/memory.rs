@@ -5,7 +5,7 @@ use std::ops::Bound;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
-use crate::{Commit, SessionStore, StoreError, Stored};
+use crate::{Commit, IndexEntry, IndexOp, SessionStore, StoreError, Stored};
 
 /// An in-memory [`SessionStore`]: nothing survives the process. For tests and ephemeral servers.
 #[derive(Debug, Default)]
@@ -24,6 +24,24 @@ struct Inner {
     quarantined: Vec<Quarantined>,
     /// Server-wide values.
     meta: HashMap<String, Vec<u8>>,
+    /// The secondary index, sorted by key.
+    index: BTreeMap<Vec<u8>, Vec<u8>>,
+}
+
+impl Inner {
+    /// Applies index changes in order.
+    fn apply(&mut self, ops: Vec<IndexOp>) {
+        for op in ops {
+            match op {
+                IndexOp::Put { key, value } => {
+                    self.index.insert(key, value);
+                }
+                IndexOp::Remove { key } => {
+                    self.index.remove(&key);
+                }
+            }
+        }
+    }
 }
 
 /// A snapshot moved aside by [`SessionStore::quarantine`]. Never read back: it is there for inspection (e.g. in
@@ -96,6 +114,7 @@ impl SessionStore for MemoryStore {
                 .or_default()
                 .extend(commit.transcript);
         }
+        inner.apply(commit.index);
         Ok(version)
     }
 
@@ -177,5 +196,30 @@ impl SessionStore for MemoryStore {
 
     fn session_count(&self) -> Result<u64, StoreError> {
         Ok(u64::try_from(self.lock().sessions.len()).unwrap_or(u64::MAX))
+    }
+
+    fn scan_index(
+        &self,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<IndexEntry>, StoreError> {
+        let inner = self.lock();
+        let start = match after {
+            Some(after) if after >= prefix => Bound::Excluded(after.to_vec()),
+            _ => Bound::Included(prefix.to_vec()),
+        };
+        Ok(inner
+            .index
+            .range((start, Bound::Unbounded))
+            .take_while(|(key, _)| key.starts_with(prefix))
+            .take(limit)
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect())
+    }
+
+    fn apply_index(&self, ops: Vec<IndexOp>) -> Result<(), StoreError> {
+        self.lock().apply(ops);
+        Ok(())
     }
 }

@@ -16,4 +16,27 @@ pub struct Commit {
     pub snapshot: Vec<u8>,
     /// Entries appended, in order, to the session's full transcript.
     pub transcript: Vec<Vec<u8>>,
+    /// Secondary-index changes written in the same atomic write (timers due, topic subscriptions).
+    pub index: Vec<IndexOp>,
 }
+
+/// One change to the store's secondary index: a sorted key space, separate from session records, that the
+/// runtime uses for "which sessions have a timer due before T" and "which sessions follow topic X".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IndexOp {
+    /// Sets `key` to `value`.
+    Put {
+        /// Index key (the runtime's layout; compared byte by byte).
+        key: Vec<u8>,
+        /// Value stored with it.
+        value: Vec<u8>,
+    },
+    /// Removes `key` (absent is fine).
+    Remove {
+        /// Index key.
+        key: Vec<u8>,
+    },
+}
+
+/// One index entry as read back: key and value.
+pub type IndexEntry = (Vec<u8>, Vec<u8>);

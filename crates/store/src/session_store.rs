@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::{Commit, StoreError, Stored};
+use crate::{Commit, IndexEntry, IndexOp, StoreError, Stored};
 
 /// Storage of sessions, shaped so a networked backend can replace the embedded one without touching the runtime.
 ///
@@ -55,6 +55,18 @@ pub trait SessionStore: Send + Sync + 'static {
 
     /// Exact number of stored sessions (quarantined ones are not counted); used by tests and `colloquy` stats.
     fn session_count(&self) -> Result<u64, StoreError>;
+
+    /// Index entries whose key starts with `prefix`, in byte order, strictly after `after` (None = from the
+    /// start of the prefix), at most `limit`.
+    fn scan_index(
+        &self,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<IndexEntry>, StoreError>;
+
+    /// Applies index changes atomically, outside any session commit (e.g. removing an orphaned entry).
+    fn apply_index(&self, ops: Vec<IndexOp>) -> Result<(), StoreError>;
 }
 
 /// Forwards every method, so `Arc<dyn SessionStore>` (and `Arc<SledStore>`) is a store too.
@@ -107,5 +119,18 @@ impl<T: SessionStore + ?Sized> SessionStore for Arc<T> {
 
     fn session_count(&self) -> Result<u64, StoreError> {
         (**self).session_count()
+    }
+
+    fn scan_index(
+        &self,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<IndexEntry>, StoreError> {
+        (**self).scan_index(prefix, after, limit)
+    }
+
+    fn apply_index(&self, ops: Vec<IndexOp>) -> Result<(), StoreError> {
+        (**self).apply_index(ops)
     }
 }

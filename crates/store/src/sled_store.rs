@@ -24,7 +24,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
 
-use crate::{Commit, SessionStore, StoreError, Stored};
+use crate::{Commit, IndexEntry, IndexOp, SessionStore, StoreError, Stored};
 
 /// Name of the sled tree holding everything; the suffix is the layout version.
 const TREE: &[u8] = b"colloquy-store-v1";
@@ -135,6 +135,16 @@ fn next_seq(tx: &TransactionalTree, session: &str, head_key: &[u8]) -> Result<u6
     }
 }
 
+/// Adds index changes to a batch (index keys live under their own tag, see `keys::index`).
+fn add_index_ops(batch: &mut sled::Batch, ops: Vec<IndexOp>) {
+    for op in ops {
+        match op {
+            IndexOp::Put { key, value } => batch.insert(keys::index(&key), value),
+            IndexOp::Remove { key } => batch.remove(keys::index(&key)),
+        }
+    }
+}
+
 /// A store error for a key that is not valid for its place (e.g. a session id that is not UTF-8).
 fn corrupt_key(key: &[u8], detail: &str) -> StoreError {
     StoreError::Corrupt {
@@ -183,6 +193,7 @@ impl SessionStore for SledStore {
             );
             batch.insert(head_key, &record::encode_head(first + entries)[..]);
         }
+        add_index_ops(&mut batch, commit.index);
         self.tree.apply_batch(batch)?;
         Ok(version)
     }
@@ -311,5 +322,37 @@ impl SessionStore for SledStore {
             count += 1;
         }
         Ok(count)
+    }
+
+    fn scan_index(
+        &self,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<IndexEntry>, StoreError> {
+        let prefix_key = keys::index(prefix);
+        let start = match after {
+            Some(after) if after >= prefix => Bound::Excluded(keys::index(after)),
+            _ => Bound::Included(prefix_key.clone()),
+        };
+        let mut entries = Vec::new();
+        for item in self.tree.range::<Vec<u8>, _>((start, Bound::Unbounded)) {
+            if entries.len() >= limit {
+                break;
+            }
+            let (key, value) = item?;
+            if !key.starts_with(&prefix_key) {
+                break;
+            }
+            entries.push((key[1..].to_vec(), value.to_vec()));
+        }
+        Ok(entries)
+    }
+
+    fn apply_index(&self, ops: Vec<IndexOp>) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        add_index_ops(&mut batch, ops);
+        self.tree.apply_batch(batch)?;
+        Ok(())
     }
 }

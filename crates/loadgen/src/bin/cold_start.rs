@@ -208,6 +208,7 @@ fn prepare(args: &Args) -> anyhow::Result<u64> {
                             let commit = Commit {
                                 snapshot: snap.encode(),
                                 transcript: Vec::new(),
+                                index: Vec::new(),
                             };
                             store.put(&snap.key.storage_id(), 0, commit)?;
                         }

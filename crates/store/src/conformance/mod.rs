@@ -2,15 +2,18 @@
 //!
 //! A backend's tests call [`run_all`] with a function making fresh, empty stores. Each check is also public,
 //! to run or debug one at a time. Files: `versions` (CAS writes, deletes, counts), `listing` (scan, odd ids),
-//! `transcripts` (transcript, quarantine), `values` (meta, empty and large values), `concurrency` (threads).
+//! `transcripts` (transcript, quarantine), `values` (meta, empty and large values), `concurrency` (threads), `index`
+//! (the secondary index).
 
 mod concurrency;
+mod index;
 mod listing;
 mod transcripts;
 mod values;
 mod versions;
 
 pub use concurrency::concurrent_writers_on_distinct_sessions;
+pub use index::index_with_commits_and_prefix_scans;
 pub use listing::{odd_session_ids, scan_prefix_order_and_paging};
 pub use transcripts::{quarantine_hides_snapshot, transcript_appends_in_order_across_commits};
 pub use values::{empty_and_large_values, meta_roundtrip};
@@ -26,7 +29,7 @@ type Check<S> = (&'static str, fn(&S));
 /// Runs every conformance check against stores made by `make` (each check gets a fresh, empty store). Panics
 /// with a clear message on the first failure.
 pub fn run_all<S: SessionStore>(make: impl Fn() -> S) {
-    let checks: [Check<S>; 11] = [
+    let checks: [Check<S>; 12] = [
         ("put_get_roundtrip", put_get_roundtrip::<S>),
         (
             "cas_conflict_writes_nothing",
@@ -50,6 +53,10 @@ pub fn run_all<S: SessionStore>(make: impl Fn() -> S) {
         ),
         ("empty_and_large_values", empty_and_large_values::<S>),
         ("odd_session_ids", odd_session_ids::<S>),
+        (
+            "index_with_commits_and_prefix_scans",
+            index_with_commits_and_prefix_scans::<S>,
+        ),
     ];
     for (name, check) in checks {
         eprintln!("conformance check: {name}");
@@ -93,6 +100,7 @@ fn commit(snapshot: &[u8], transcript: &[&[u8]]) -> Commit {
     Commit {
         snapshot: snapshot.to_vec(),
         transcript: transcript.iter().map(|entry| entry.to_vec()).collect(),
+        index: Vec::new(),
     }
 }
 

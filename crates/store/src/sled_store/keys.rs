@@ -6,6 +6,7 @@
 //!   transcripts of "a" and "ab" apart; big-endian seqs keep one session's entries in order.
 //! - `q` + len(id) as u64 BE + id + unix millis as u64 BE + unique id as u64 BE → a quarantined record.
 //! - `m` + key → a server-wide meta value.
+//! - `i` + key → a secondary-index entry (the runtime's timer and topic indexes; layout is theirs).
 
 /// Tag of session records.
 pub(crate) const SESSION: u8 = b's';
@@ -17,6 +18,13 @@ const TRANSCRIPT: u8 = b't';
 pub(crate) const QUARANTINE: u8 = b'q';
 /// Tag of meta values.
 const META: u8 = b'm';
+/// Tag of secondary-index entries.
+const INDEX: u8 = b'i';
+
+/// Key of the index entry `key`.
+pub(crate) fn index(key: &[u8]) -> Vec<u8> {
+    tagged(INDEX, key)
+}
 
 /// `tag` followed by `bytes`.
 fn tagged(tag: u8, bytes: &[u8]) -> Vec<u8> {

@@ -8,6 +8,7 @@ fn commit(snapshot: &[u8], transcript: &[&[u8]]) -> Commit {
     Commit {
         snapshot: snapshot.to_vec(),
         transcript: transcript.iter().map(|entry| entry.to_vec()).collect(),
+        index: Vec::new(),
     }
 }
 
