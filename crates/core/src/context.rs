@@ -4,8 +4,9 @@
 //! per-session state lives in its [`Frame`], which is serialized into the session snapshot. This is what lets
 //! one compiled bot serve 100,000 sessions and lets a session resume after a restart.
 
-use crate::event::Event;
+use crate::event::{Event, EventPolicy};
 use crate::policy::DigressionPolicy;
+use crate::timer::{Effect, TimerRequest};
 use crate::understanding::Understanding;
 use crate::value::{Data, SlotValue};
 use serde::{Deserialize, Serialize};
@@ -110,11 +111,13 @@ pub enum EventOutcome {
     Handled(Outcome),
 }
 
-/// Messages a context wants to send in this turn.
+/// What a context wants to happen in this turn: messages, quick replies, and effects (timers,
+/// subscriptions, an event context to push) that the engine applies to the session.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Output {
     messages: Vec<String>,
     suggestions: Vec<String>,
+    effects: Vec<Effect>,
 }
 
 impl Output {
@@ -154,6 +157,72 @@ impl Output {
     pub fn into_parts(self) -> (Vec<String>, Vec<String>) {
         (self.messages, self.suggestions)
     }
+
+    /// Takes everything: messages, quick replies, effects.
+    pub fn into_all(self) -> (Vec<String>, Vec<String>, Vec<Effect>) {
+        (self.messages, self.suggestions, self.effects)
+    }
+
+    /// Removes and returns the last [`Effect::Start`] asked for (the engine handles it inline).
+    pub(crate) fn take_start(&mut self) -> Option<String> {
+        let mut start = None;
+        self.effects.retain(|e| match e {
+            Effect::Start(c) => {
+                start = Some(c.clone());
+                false
+            }
+            _ => true,
+        });
+        start
+    }
+
+    /// The effects asked for so far.
+    pub fn effects(&self) -> &[Effect] {
+        &self.effects
+    }
+
+    /// Raises `event` for this context after `after` (durable: it survives restarts, and fires once after
+    /// start-up if it fell due while the server was down). Scheduling the same `id` again re-arms it.
+    pub fn schedule(&mut self, id: impl Into<String>, after: std::time::Duration, event: Event) {
+        self.effects.push(Effect::Schedule(TimerRequest {
+            id: id.into(),
+            after_ms: after.as_millis().min(u128::from(u64::MAX)) as u64,
+            event,
+            state_scoped: false,
+            inactivity: false,
+        }));
+    }
+
+    /// Schedules a timer with every option (state-scoped, inactivity).
+    pub fn schedule_timer(&mut self, request: TimerRequest) {
+        self.effects.push(Effect::Schedule(request));
+    }
+
+    /// Cancels this context's timer `id` (no-op when there is none).
+    pub fn cancel_timer(&mut self, id: impl Into<String>) {
+        self.effects.push(Effect::Cancel(id.into()));
+    }
+
+    /// Follows `topic` while this context is on the stack.
+    pub fn subscribe(&mut self, topic: impl Into<String>) {
+        self.effects.push(Effect::Subscribe(topic.into()));
+    }
+
+    /// Stops following `topic`.
+    pub fn unsubscribe(&mut self, topic: impl Into<String>) {
+        self.effects.push(Effect::Unsubscribe(topic.into()));
+    }
+
+    /// Makes this context's subscriptions exactly `topics`.
+    pub fn set_subscriptions(&mut self, topics: Vec<String>) {
+        self.effects.push(Effect::SetSubscriptions(topics));
+    }
+
+    /// From [`Context::handle_event`]: pushes the context named `context` (an event context); the event is
+    /// then offered to it. When it completes, the interrupted context resumes with its open question.
+    pub fn start(&mut self, context: impl Into<String>) {
+        self.effects.push(Effect::Start(context.into()));
+    }
 }
 
 /// A unit of conversation (a booking flow, a weather question) with named states and serializable data.
@@ -175,6 +244,13 @@ pub trait Context: Send + Sync + 'static {
     /// Handles an event (a price change, a reminder). Default: not interested.
     fn handle_event(&self, _frame: &mut Frame, _event: &Event, _out: &mut Output) -> EventOutcome {
         EventOutcome::Ignored
+    }
+
+    /// How an event of this kind is handled while this context is on the stack (in the frame's current
+    /// state). Default: [`EventPolicy::Interrupt`] — [`Context::handle_event`] decides whether it is
+    /// interested at all.
+    fn event_policy(&self, _frame: &Frame, _event: &Event) -> EventPolicy {
+        EventPolicy::Interrupt
     }
 
     /// Called after each state change made through [`Frame::transition_to`].

@@ -1,12 +1,12 @@
 //! Runs one turn — a user message or an event — against a session and says what to reply.
 
-use crate::context::{EventOutcome, Frame, Outcome, Output, UserInput};
-use crate::event::Event;
+use crate::context::{Frame, Outcome, Output, UserInput};
 use crate::history::{HistoryEntry, HistoryKind};
 use crate::registry::ContextRegistry;
 use crate::router::{self, GlobalCommand, Route, RouterConfig};
 use crate::session::Session;
 use crate::template::{self, Tables};
+use crate::timer::Effect;
 use crate::value::Data;
 use std::collections::HashMap;
 
@@ -83,44 +83,54 @@ pub struct Engine {
     pub config: EngineConfig,
 }
 
-struct Recorder<'a> {
-    now_ms: u64,
-    replies: Vec<String>,
-    quick_replies: Vec<String>,
-    history: Vec<HistoryEntry>,
-    config: &'a EngineConfig,
+/// What one turn has said, logged and asked for so far.
+pub(crate) struct Recorder<'a> {
+    pub(crate) now_ms: u64,
+    pub(crate) replies: Vec<String>,
+    pub(crate) quick_replies: Vec<String>,
+    pub(crate) history: Vec<HistoryEntry>,
+    /// Effects asked for, with the context that asked.
+    pub(crate) effects: Vec<(String, Effect)>,
+    /// The turn is a user message (inactivity timers are re-armed).
+    pub(crate) user_input: bool,
+    /// While set, messages are dropped (an `update` event policy).
+    pub(crate) silent: bool,
+    pub(crate) config: &'a EngineConfig,
 }
 
 impl Recorder<'_> {
-    fn log(&mut self, kind: HistoryKind) {
+    pub(crate) fn log(&mut self, kind: HistoryKind) {
         self.history.push(HistoryEntry {
             at_ms: self.now_ms,
             kind,
         });
     }
 
-    fn say(&mut self, text: String) {
-        if !text.is_empty() {
+    pub(crate) fn say(&mut self, text: String) {
+        if !text.is_empty() && !self.silent {
             self.quick_replies.clear();
             self.log(HistoryKind::Out { text: text.clone() });
             self.replies.push(text);
         }
     }
 
-    fn say_template(&mut self, template: &str, vars: &Data) {
+    pub(crate) fn say_template(&mut self, template: &str, vars: &Data) {
         let text = template::render(template, &[vars], &self.config.tables);
         self.say(text);
     }
 
-    fn output(&mut self, out: Output) {
-        let (messages, suggestions) = out.into_parts();
+    /// Records what the context `owner` produced.
+    pub(crate) fn output(&mut self, owner: &str, out: Output) {
+        let (messages, suggestions, effects) = out.into_all();
         for m in messages {
             self.say(m);
         }
         // Suggestions belong to the last message said; any later message clears them (see `say`).
-        if !suggestions.is_empty() {
+        if !suggestions.is_empty() && !self.silent {
             self.quick_replies = suggestions;
         }
+        self.effects
+            .extend(effects.into_iter().map(|e| (owner.to_owned(), e)));
     }
 }
 
@@ -137,6 +147,7 @@ impl Engine {
     /// chosen intent. Any other message drops the question and is handled as usual.
     pub fn handle_message(&self, session: &mut Session, input: UserInput<'_>, now_ms: u64) -> Turn {
         let mut rec = self.recorder(now_ms);
+        rec.user_input = true;
         rec.log(HistoryKind::In {
             text: input.text.to_owned(),
         });
@@ -210,53 +221,26 @@ impl Engine {
         self.finish(session, route, rec)
     }
 
-    /// Handles an event: offered to the contexts from the top of the stack down; the first that handles it
-    /// wins; if none does, the bot-level reply for its type (if any) is sent.
-    pub fn handle_event(&self, session: &mut Session, event: &Event, now_ms: u64) -> Turn {
-        let mut rec = self.recorder(now_ms);
-        rec.log(HistoryKind::Event {
-            event: event.kind.clone(),
-        });
-        let mut handled = false;
-        for index in (0..session.stack.depth()).rev() {
-            let frame = &mut session.stack.frames_mut()[index];
-            let Some(ctx) = self.registry.get(&frame.context).cloned() else {
-                continue;
-            };
-            let mut out = Output::default();
-            if let EventOutcome::Handled(outcome) = ctx.handle_event(frame, event, &mut out) {
-                rec.output(out);
-                self.follow_transitions(ctx.as_ref(), frame, &mut rec);
-                if outcome != Outcome::Continue {
-                    let is_top = index + 1 == session.stack.depth();
-                    if is_top {
-                        self.pop_and_resume(session, outcome, &mut rec);
-                    } else if let Some(f) = session.stack.remove(index) {
-                        rec.log(popped(&f.context, outcome));
-                    }
-                }
-                handled = true;
-                break;
-            }
-        }
-        if !handled && let Some(template) = self.config.event_replies.get(&event.kind) {
-            let text = template::render(template, &[&event.data], &self.config.tables);
-            rec.say(text);
-        }
-        self.finish(session, Route::Event, rec)
-    }
-
-    fn recorder(&self, now_ms: u64) -> Recorder<'_> {
+    pub(crate) fn recorder(&self, now_ms: u64) -> Recorder<'_> {
         Recorder {
             now_ms,
             replies: Vec::new(),
             quick_replies: Vec::new(),
             history: Vec::new(),
+            effects: Vec::new(),
+            user_input: false,
+            silent: false,
             config: &self.config,
         }
     }
 
-    fn finish(&self, session: &mut Session, route: Route, rec: Recorder<'_>) -> Turn {
+    pub(crate) fn finish(
+        &self,
+        session: &mut Session,
+        route: Route,
+        mut rec: Recorder<'_>,
+    ) -> Turn {
+        self.settle(session, &mut rec);
         session.history.set_limit(self.config.history_limit);
         for entry in &rec.history {
             session.history.push(entry.clone());
@@ -316,24 +300,24 @@ impl Engine {
         let mut out = Output::default();
         let outcome = ctx.process_input(frame, input, &mut out);
         frame.inputs = frame.inputs.saturating_add(1);
-        rec.output(out);
+        rec.output(&frame.context, out);
         self.follow_transitions(ctx.as_ref(), frame, rec);
         if outcome != Outcome::Continue {
             self.pop_and_resume(session, outcome, rec);
         }
     }
 
-    fn follow_transitions(
+    pub(crate) fn follow_transitions(
         &self,
         ctx: &dyn crate::Context,
         frame: &mut Frame,
         rec: &mut Recorder<'_>,
-    ) {
+    ) -> usize {
         let mut followed = 0;
         loop {
             let transitions = frame.take_transitions();
             if transitions.is_empty() || followed >= MAX_TRANSITIONS_PER_CALL {
-                return;
+                return followed;
             }
             for t in transitions {
                 followed += 1;
@@ -344,12 +328,17 @@ impl Engine {
                 });
                 let mut out = Output::default();
                 ctx.on_state_change(frame, &t, &mut out);
-                rec.output(out);
+                rec.output(&frame.context, out);
             }
         }
     }
 
-    fn pop_and_resume(&self, session: &mut Session, outcome: Outcome, rec: &mut Recorder<'_>) {
+    pub(crate) fn pop_and_resume(
+        &self,
+        session: &mut Session,
+        outcome: Outcome,
+        rec: &mut Recorder<'_>,
+    ) {
         let Some(frame) = session.stack.pop() else {
             return;
         };
@@ -371,7 +360,7 @@ impl Engine {
     }
 
     /// Re-asks the open question of the context now on top, if it has one.
-    fn resume(&self, session: &Session, rec: &mut Recorder<'_>) {
+    pub(crate) fn resume(&self, session: &Session, rec: &mut Recorder<'_>) {
         let Some(top) = session.stack.top() else {
             return;
         };
@@ -384,7 +373,7 @@ impl Engine {
         }
     }
 
-    fn open_question(&self, session: &Session) -> Option<String> {
+    pub(crate) fn open_question(&self, session: &Session) -> Option<String> {
         let top = session.stack.top()?;
         self.registry.get(&top.context)?.open_question(top)
     }
@@ -397,14 +386,14 @@ impl Engine {
             .unwrap_or_else(|| intent.replace('_', " "))
     }
 
-    fn title(&self, context: &str) -> String {
+    pub(crate) fn title(&self, context: &str) -> String {
         self.registry
             .get(context)
             .map_or_else(|| context.to_owned(), |c| c.title().to_owned())
     }
 }
 
-fn popped(context: &str, outcome: Outcome) -> HistoryKind {
+pub(crate) fn popped(context: &str, outcome: Outcome) -> HistoryKind {
     HistoryKind::Popped {
         context: context.to_owned(),
         reason: if outcome == Outcome::Cancel {
@@ -416,7 +405,7 @@ fn popped(context: &str, outcome: Outcome) -> HistoryKind {
     }
 }
 
-fn vars<const N: usize>(pairs: [(&str, String); N]) -> Data {
+pub(crate) fn vars<const N: usize>(pairs: [(&str, String); N]) -> Data {
     pairs
         .into_iter()
         .map(|(k, v)| (k.to_owned(), crate::SlotValue::Text(v)))

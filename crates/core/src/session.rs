@@ -1,8 +1,10 @@
 //! The state of one conversation as the core sees it: its context stack, history tail, and a pending
 //! clarification question.
 
+use crate::event::Event;
 use crate::history::History;
 use crate::stack::ContextStack;
+use crate::timer::{Subscription, Timer};
 use crate::understanding::Understanding;
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +19,34 @@ pub struct Session {
     /// `serde(default)`: snapshots written before clarification existed still load.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clarification: Option<Clarification>,
+    /// Pending timers, earliest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub timers: Vec<Timer>,
+    /// Topics followed, sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subscriptions: Vec<Subscription>,
+    /// Events held by a `queue` policy until the context on top reaches a state that may be left.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub queued: Vec<Event>,
+}
+
+impl Session {
+    /// When the earliest timer is due.
+    pub fn next_due(&self) -> Option<u64> {
+        self.timers.iter().map(|t| t.due_ms).min()
+    }
+
+    /// The distinct topics followed, sorted.
+    pub fn topics(&self) -> Vec<&str> {
+        let mut topics: Vec<&str> = self
+            .subscriptions
+            .iter()
+            .map(|s| s.topic.as_str())
+            .collect();
+        topics.sort_unstable();
+        topics.dedup();
+        topics
+    }
 }
 
 /// An ambiguous message the bot asked about: once the answer picks an option, the original message is

@@ -80,6 +80,11 @@ impl Bot {
         )
     }
 
+    /// Fires the session's timers due at `now_ms`; None when none is due.
+    pub fn fire_timers(&self, session: &mut Session, now_ms: u64) -> Option<Turn> {
+        self.engine.fire_timers(session, now_ms)
+    }
+
     /// Delivers one event to `session`.
     pub fn deliver(&self, session: &mut Session, event: &Event, now_ms: u64) -> Turn {
         self.engine.handle_event(session, event, now_ms)

@@ -15,8 +15,8 @@ use crate::schema::{
 };
 use colloquy_core::template::{self, Tables};
 use colloquy_core::{
-    Context, Data, DigressionPolicy, Event, EventOutcome, Frame, Outcome, Output, SlotValue,
-    Understanding, UserInput,
+    Context, Data, DigressionPolicy, Event, EventOutcome, EventPolicy, Frame, Outcome, Output,
+    SlotValue, TimerRequest, Understanding, UserInput,
 };
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -35,6 +35,7 @@ pub struct FlowContext {
     slots: BTreeMap<String, SlotDef>,
     states: BTreeMap<String, StateDef>,
     on_event: BTreeMap<String, EventHandlerDef>,
+    subscribe: Vec<String>,
     tables: Arc<Tables>,
 }
 
@@ -77,6 +78,7 @@ impl FlowContext {
             slots: def.slots.clone(),
             states: def.states.clone(),
             on_event: def.on_event.clone(),
+            subscribe: def.subscribe.clone(),
             tables,
         }
     }
@@ -282,6 +284,47 @@ impl FlowContext {
         Outcome::Continue
     }
 
+    /// Timers of a state just entered, and the topics the context follows with its current slots.
+    fn effects(&self, frame: &Frame, outcome: Outcome, entered: bool, out: &mut Output) {
+        if outcome != Outcome::Continue {
+            return;
+        }
+        if entered && let Some(state) = self.states.get(&frame.state) {
+            for (name, timer) in &state.timers {
+                let Ok(after) = crate::validate::parse_delay(&timer.after) else {
+                    continue;
+                };
+                let mut event = Event::new(timer.event.clone().unwrap_or_else(|| name.clone()));
+                for (key, value) in &timer.data {
+                    event.data.insert(
+                        key.clone(),
+                        SlotValue::Text(self.render(value, &[&frame.data])),
+                    );
+                }
+                out.schedule_timer(TimerRequest {
+                    id: name.clone(),
+                    after_ms: after.as_millis().min(u128::from(u64::MAX)) as u64,
+                    event,
+                    state_scoped: true,
+                    inactivity: timer.inactivity,
+                });
+            }
+        }
+        if !self.subscribe.is_empty() {
+            let topics = self
+                .subscribe
+                .iter()
+                .filter(|t| {
+                    template::references(t)
+                        .iter()
+                        .all(|(_, var)| frame.data.contains_key(var))
+                })
+                .map(|t| self.render(t, &[&frame.data]))
+                .collect();
+            out.set_subscriptions(topics);
+        }
+    }
+
     fn finish(&self, frame: &Frame, outcome: Outcome, run: Run, out: &mut Output) {
         if !run.parts.is_empty() {
             out.say(run.parts.join(" "));
@@ -314,9 +357,21 @@ impl Context for FlowContext {
             parts: Vec::new(),
             enters: 0,
         };
+        let before = (frame.inputs == 0)
+            .then(String::new)
+            .unwrap_or_else(|| frame.state.clone());
         let outcome = self.step(frame, input, &mut run);
         self.finish(frame, outcome, run, out);
+        self.effects(frame, outcome, before != frame.state, out);
         outcome
+    }
+
+    fn event_policy(&self, frame: &Frame, event: &Event) -> EventPolicy {
+        self.states
+            .get(&frame.state)
+            .and_then(|s| s.event_policy.get(&event.kind).copied())
+            .or_else(|| self.on_event.get(&event.kind).map(|h| h.policy))
+            .unwrap_or_default()
     }
 
     fn handle_event(&self, frame: &mut Frame, event: &Event, out: &mut Output) -> EventOutcome {
@@ -334,6 +389,10 @@ impl Context for FlowContext {
         if let Some(say) = &handler.say {
             run.say(self.render(say, &[&event.data, &frame.data]));
         }
+        if let Some(start) = &handler.start {
+            out.start(start.clone());
+        }
+        let before = frame.state.clone();
         let mut outcome = Outcome::Continue;
         if let Some(to) = &handler.to {
             let nothing = Understanding::default();
@@ -344,6 +403,7 @@ impl Context for FlowContext {
             outcome = self.enter(frame, to, &input, &mut run);
         }
         self.finish(frame, outcome, run, out);
+        self.effects(frame, outcome, before != frame.state, out);
         EventOutcome::Handled(outcome)
     }
 

@@ -1,5 +1,6 @@
 //! The bot file format. Every struct rejects unknown keys, so a typo is an error, not a silent default.
 
+use colloquy_core::EventPolicy;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -246,6 +247,10 @@ pub struct ContextDef {
     /// Reactions to events while this context is on the stack, by event type.
     #[serde(default)]
     pub on_event: BTreeMap<String, EventHandlerDef>,
+    /// Topics followed while this context is on the stack (`"fare:{from_city}-{to_city}"`); a topic is
+    /// followed once every slot it names is filled, and follows the slots when they change.
+    #[serde(default)]
+    pub subscribe: Vec<String>,
 }
 
 fn default_fuzzy() -> f32 {
@@ -368,6 +373,30 @@ pub struct StateDef {
     /// Overrides the context's `allow_away` in this state (false: no digressions while here).
     #[serde(default)]
     pub allow_digressions: Option<bool>,
+    /// Timers armed on entering this state and cancelled on leaving it, by name.
+    #[serde(default)]
+    pub timers: BTreeMap<String, TimerDef>,
+    /// Per-event-type policy while in this state (overrides `on_event.TYPE.policy`).
+    #[serde(default)]
+    pub event_policy: BTreeMap<String, EventPolicy>,
+}
+
+/// `[contexts.NAME.states.STATE.timers.TIMER]`: raises an event after a delay.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimerDef {
+    /// Delay: `"90s"`, `"10m"`, `"2h"`, `"1d"`.
+    pub after: String,
+    /// Event type raised; default: the timer's name. Handle it in `on_event`.
+    #[serde(default)]
+    pub event: Option<String>,
+    /// Data of the raised event (templates over the context's slots).
+    #[serde(default)]
+    pub data: BTreeMap<String, String>,
+    /// `true` (default): restarted by every user message, so it fires only after `after` of silence.
+    /// `false`: fires `after` entering the state whatever the user says.
+    #[serde(default = "yes")]
+    pub inactivity: bool,
 }
 
 /// How a context ends.
@@ -424,6 +453,13 @@ impl TransitionDef {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EventHandlerDef {
+    /// `interrupt` (default: reply now, then re-ask the open question), `queue` (wait until the context
+    /// on top may be left), `update` (change data silently) or `ignore`.
+    #[serde(default)]
+    pub policy: EventPolicy,
+    /// An event context to push (it gets the event's data); the interrupted context resumes after it.
+    #[serde(default)]
+    pub start: Option<String>,
     /// Reply; event data and slots are available.
     #[serde(default)]
     pub say: Option<String>,

@@ -1,7 +1,8 @@
 //! Checks the meaning of a bot file and returns every problem at once. Pure: no IO.
 
 use crate::diagnostics::Problem;
-use crate::schema::{BotFile, ContextDef, SlotType, TransitionDef};
+use crate::schema::{BotFile, ContextDef, SlotType, TimerDef, TransitionDef};
+use colloquy_core::EventPolicy;
 use colloquy_core::template;
 use std::collections::{BTreeSet, HashMap};
 
@@ -292,6 +293,7 @@ fn validate_context(file: &BotFile, name: &str, ctx: &ContextDef, v: &mut Vec<Pr
     }
     for (state_name, state) in &ctx.states {
         let sp = |k: &str| at(&["states", state_name, k]);
+        validate_timers(file, ctx, &sp("timers"), &state.timers, v);
         for slot in &state.collect {
             if !ctx.slots.contains_key(slot) {
                 v.push(Problem::at(
@@ -391,7 +393,34 @@ fn validate_context(file: &BotFile, name: &str, ctx: &ContextDef, v: &mut Vec<Pr
             .collect::<Vec<_>>(),
         v,
     );
+    for (i, topic) in ctx.subscribe.iter().enumerate() {
+        let mut path = at(&["subscribe"]);
+        path.push(i.to_string());
+        check_template(
+            file,
+            topic,
+            Some(ctx),
+            &path.iter().map(String::as_str).collect::<Vec<_>>(),
+            v,
+        );
+    }
     for (kind, h) in &ctx.on_event {
+        if let Some(start) = &h.start
+            && !file.contexts.contains_key(start)
+        {
+            v.push(Problem::at(
+                at(&["on_event", kind, "start"]),
+                format!("`start` names `{start}`, which is not a context"),
+                format!("use one of: {}", names(file.contexts.keys())),
+            ));
+        }
+        if h.policy == EventPolicy::Update && (h.say.is_some() || h.start.is_some()) {
+            v.push(Problem::at(
+                at(&["on_event", kind, "policy"]),
+                "policy `update` changes data silently, but this handler also says something or starts a context",
+                "remove `say`/`start`, or use policy = \"interrupt\" to tell the user",
+            ));
+        }
         // Event templates may also use any field of the event's data, so only tables are checked.
         let texts = h
             .say
@@ -469,5 +498,51 @@ fn names<'a>(it: impl Iterator<Item = &'a String>) -> String {
         "(none defined)".into()
     } else {
         set.into_iter().collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// State timers: a readable, positive delay; data templates over the context's slots.
+fn validate_timers(
+    file: &BotFile,
+    ctx: &ContextDef,
+    path: &[String],
+    timers: &std::collections::BTreeMap<String, TimerDef>,
+    v: &mut Vec<Problem>,
+) {
+    for (name, timer) in timers {
+        let here = |k: &str| {
+            let mut p = path.to_vec();
+            p.push(name.clone());
+            p.push(k.to_owned());
+            p
+        };
+        match parse_delay(&timer.after) {
+            Ok(_) => {}
+            Err(e) => v.push(Problem::at(
+                here("after"),
+                format!("`{}` is not a delay: {e}", timer.after),
+                "write a positive duration such as \"90s\", \"10m\", \"2h\" or \"1d\"",
+            )),
+        }
+        for (key, text) in &timer.data {
+            let mut p = here("data");
+            p.push(key.clone());
+            check_template(
+                file,
+                text,
+                Some(ctx),
+                &p.iter().map(String::as_str).collect::<Vec<_>>(),
+                v,
+            );
+        }
+    }
+}
+
+/// A timer delay from the bot file (`"10m"`); zero is refused.
+pub(crate) fn parse_delay(text: &str) -> Result<std::time::Duration, String> {
+    match humantime::parse_duration(text.trim()) {
+        Ok(d) if d.is_zero() => Err("the delay is zero".into()),
+        Ok(d) => Ok(d),
+        Err(e) => Err(e.to_string()),
     }
 }

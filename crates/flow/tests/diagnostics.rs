@@ -122,7 +122,7 @@ type = "text"
 end = "complete"
 "#,
         &[
-            "bot.toml:9:13: unknown field `slot`, expected one of `title`, `triggers`, `initial`, `max_attempts`, `give_up`, `digressions`, `slots`, `states`, `on_event`\n  help: remove the key or fix its spelling; the expected keys are listed above",
+            "bot.toml:9:13: unknown field `slot`, expected one of `title`, `triggers`, `initial`, `max_attempts`, `give_up`, `digressions`, `slots`, `states`, `on_event`, `subscribe`\n  help: remove the key or fix its spelling; the expected keys are listed above",
         ],
     );
 }

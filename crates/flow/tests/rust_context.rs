@@ -107,6 +107,7 @@ fn seed_conversation_digression_no_to_init_and_event_with_every_hook_fired() {
         bot: Great! Now tell me the destination city.
         event: price_change new_price=$350
         bot: Alert: Price changed to $350
+        bot: Back to your booking: What is your destination city?
         stack: booking/COLLECTING_INFO
         user: London
         bot: Confirm booking from Karachi to London? (yes/no)
@@ -157,6 +158,7 @@ fn price_change_mid_booking_is_handled_by_the_rust_context() {
         bot: Starting new booking. Great! Now tell me the destination city.
         event: price_change new_price=$299
         bot: Alert: Price changed to $299
+        bot: Back to your booking: What is your destination city?
         stack: booking/COLLECTING_INFO
         event: reminder
         ",

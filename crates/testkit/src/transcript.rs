@@ -8,11 +8,17 @@
 //! event: price_change new_price=$299
 //! bot: Alert: Price changed to $299
 //! stack: booking/COLLECTING_INFO > weather/ASK
+//! wait: 10m
+//! bot: Are you still there?
+//! timers: booking/nudge
+//! topics: fare:Lahore-Dubai
 //! ```
 //!
-//! After each `user:` or `event:` line, the `bot:` lines that follow must equal the replies exactly and in
-//! order (a `bot:` line ending in `...` matches by prefix). `stack:` checks the context stack bottom to top
-//! (`(empty)` for none).
+//! After each `user:`, `event:` or `wait:` line, the `bot:` lines that follow must equal the replies exactly
+//! and in order (a `bot:` line ending in `...` matches by prefix). Each input moves the test clock one
+//! second; `wait: 10m` moves it further and fires the timers then due. `stack:` checks the context stack
+//! bottom to top (`(empty)` for none); `timers:` the pending timers as `owner/id` in due order, and
+//! `topics:` the followed topics, comma-separated (`(none)` for none).
 
 use colloquy_core::{Event, Session, SlotValue};
 use colloquy_flow::Bot;
@@ -54,6 +60,37 @@ pub fn check_transcript_in(bot: &Bot, session: &mut Session, script: &str) {
                 pending.reverse();
                 last_input = format!("event: {rest}");
             }
+            "wait" => {
+                expect_consumed(&pending, &last_input, n);
+                let by = humantime::parse_duration(rest).unwrap_or_else(|e| {
+                    panic!("line {}: `wait: {rest}` is not a duration: {e}", n + 1)
+                });
+                now += by.as_millis() as u64;
+                pending = bot
+                    .fire_timers(session, now)
+                    .map(|t| t.replies)
+                    .unwrap_or_default();
+                pending.reverse();
+                last_input = format!("wait: {rest}");
+            }
+            "timers" => {
+                let got: Vec<String> = session
+                    .timers
+                    .iter()
+                    .map(|t| format!("{}/{}", t.owner, t.id))
+                    .collect();
+                let got = if got.is_empty() {
+                    "(none)".into()
+                } else {
+                    got.join(", ")
+                };
+                assert_eq!(got, rest, "line {}: timers after `{last_input}`", n + 1);
+            }
+            "topics" => {
+                let got = session.topics().join(", ");
+                let got = if got.is_empty() { "(none)".into() } else { got };
+                assert_eq!(got, rest, "line {}: topics after `{last_input}`", n + 1);
+            }
             "bot" => match pending.pop() {
                 Some(got) => {
                     let ok = match rest.strip_suffix("...") {
@@ -76,7 +113,7 @@ pub fn check_transcript_in(bot: &Bot, session: &mut Session, script: &str) {
                 assert_eq!(got, rest, "line {}: stack after `{last_input}`", n + 1);
             }
             other => panic!(
-                "line {}: unknown tag `{other}` (use user:, bot:, event:, stack:)",
+                "line {}: unknown tag `{other}` (use user:, bot:, event:, wait:, stack:, timers:, topics:)",
                 n + 1
             ),
         }
