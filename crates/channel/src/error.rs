@@ -32,6 +32,10 @@ pub enum ChannelError {
     /// The platform refused the request for good (bad token, chat not found, message too long).
     #[error("the platform refused the request: {0}")]
     Rejected(String),
+    /// The user cannot be reached right now (e.g. no open WebSocket connection). The runtime keeps
+    /// proactive messages and hands them over through [`crate::Gateway::take_held`] later.
+    #[error("the user cannot be reached now: {0}")]
+    Unreachable(String),
     /// The adapter is stopping or stopped.
     #[error("the channel is stopped")]
     Stopped,

@@ -1,7 +1,8 @@
 //! The one call an adapter makes: hand over an [`Inbound`] and get the replies.
 
 use crate::error::DispatchError;
-use crate::message::{Inbound, TurnReply};
+use crate::key::SessionKey;
+use crate::message::{Inbound, Outbound, TurnReply};
 use std::future::Future;
 use std::pin::Pin;
 
@@ -15,4 +16,11 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 pub trait Gateway: Send + Sync + 'static {
     /// Processes one message in its session, in order with the session's other messages.
     fn dispatch(&self, inbound: Inbound) -> BoxFuture<'static, Result<TurnReply, DispatchError>>;
+
+    /// Proactive messages kept for this session while the user could not be reached (see
+    /// [`crate::ChannelError::Unreachable`]); handed over once, e.g. when a WebSocket user reconnects.
+    /// Default: none.
+    fn take_held(&self, _key: SessionKey) -> BoxFuture<'static, Vec<Outbound>> {
+        Box::pin(async { Vec::new() })
+    }
 }

@@ -1,35 +1,67 @@
 //! [`SessionActor`]: one live session. Its mailbox gives strict per-session order; it alone touches the
-//! session's state and commits every turn before the replies leave.
+//! session's state and commits every turn — a message, an event, fired timers — before the replies leave.
 
-use crate::config::Durability;
-use crate::snapshot::{Outbox, Snapshot};
+use crate::config::{Durability, ExpiryPolicy};
+use crate::index_keys;
+use crate::snapshot::{Held, Outbox, Snapshot};
 use crate::supervisor::Shared;
 use actix::{Actor, ActorFutureExt, AsyncContext, Handler, SpawnHandle, WrapFuture};
 use colloquy_channel::{DispatchError, Inbound, Outbound, SessionKey, TurnReply};
-use colloquy_core::{Event, Turn};
-use colloquy_store::{Commit, StoreError};
+use colloquy_core::{Event, Session, Turn};
+use colloquy_store::{Commit, IndexOp, StoreError};
+use std::collections::BTreeSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 use tokio::sync::oneshot;
 
+/// The event raised when a session expires (`session_ttl`).
+pub const SESSION_EXPIRED: &str = "session_expired";
+
 /// What a session is asked to process.
 #[derive(Debug, Clone)]
 pub enum Work {
     /// A user's message.
     Message(Inbound),
-    /// An event addressed to the session.
-    Event(Event),
+    /// An event addressed to the session. With `must_exist`, a session that was never stored is not
+    /// created: the request fails with [`TurnError::NoSuchSession`].
+    Event {
+        /// The event.
+        event: Event,
+        /// Refuse to create the session.
+        must_exist: bool,
+    },
+    /// Fire the timers (and the expiry check) due now. `seen`: the index keys the timer sweep found for
+    /// this session; those the session no longer has are removed.
+    Timers {
+        /// Index keys found by the sweep.
+        seen: Vec<Vec<u8>>,
+    },
+    /// Keep proactive messages the channel could not deliver.
+    Hold(Vec<Outbound>),
+    /// Hand over (and forget) the kept messages.
+    TakeHeld,
+}
+
+/// Why a request to a session failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TurnError {
+    /// Busy or unavailable, as a channel would be told.
+    #[error(transparent)]
+    Dispatch(#[from] DispatchError),
+    /// The session has never been stored (or was deleted).
+    #[error("no such session")]
+    NoSuchSession,
 }
 
 /// A unit of work and where to send its result.
 #[derive(Debug)]
 pub struct TurnRequest {
-    /// The message or event.
+    /// The work.
     pub work: Work,
     /// Receives the replies once the turn is committed.
-    pub reply: oneshot::Sender<Result<TurnReply, DispatchError>>,
+    pub reply: oneshot::Sender<Result<TurnReply, TurnError>>,
 }
 
 impl actix::Message for TurnRequest {
@@ -43,6 +75,8 @@ pub struct SessionActor {
     shared: Arc<Shared>,
     snapshot: Snapshot,
     version: u64,
+    /// Index keys the stored snapshot has (timers, topics, expiry check).
+    indexed: BTreeSet<Vec<u8>>,
     last_active: Instant,
     idle_timer: Option<SpawnHandle>,
     /// Messages sent to this actor and not yet handled (the supervisor's mailbox bound).
@@ -54,23 +88,25 @@ impl SessionActor {
     /// reported, and the session starts fresh: one corrupt record never takes the server down.
     pub(crate) fn load(shared: Arc<Shared>, key: SessionKey, waiting: Arc<AtomicUsize>) -> Self {
         let id = key.storage_id();
-        let (mut snapshot, version) = read_snapshot(&shared, &key, &id);
-        restore_history(&shared, &id, &mut snapshot);
-        SessionActor {
+        let mut actor = SessionActor {
+            snapshot: Snapshot::new(key.clone()),
             key,
             id,
             shared,
-            snapshot,
-            version,
+            version: 0,
+            indexed: BTreeSet::new(),
             last_active: Instant::now(),
             idle_timer: None,
             waiting,
-        }
+        };
+        actor.reload();
+        actor
     }
 
     fn reload(&mut self) {
         let (mut snapshot, version) = read_snapshot(&self.shared, &self.key, &self.id);
         restore_history(&self.shared, &self.id, &mut snapshot);
+        self.indexed = index_set(&snapshot, &self.id);
         self.snapshot = snapshot;
         self.version = version;
     }
@@ -95,14 +131,11 @@ impl SessionActor {
         actix::ActorContext::stop(ctx);
     }
 
-    /// Runs the turn, containing a panic in the context to this session.
-    fn run(&mut self, work: &Work, now: u64) -> Result<Turn, String> {
-        let bot = &self.shared.bot;
-        let session = &mut self.snapshot.session;
-        let result = catch_unwind(AssertUnwindSafe(|| match work {
-            Work::Message(m) => bot.respond(session, &m.text, now),
-            Work::Event(e) => bot.deliver(session, e, now),
-        }));
+    /// Runs `f` on the session, containing a panic in a context to this session.
+    fn guarded<T>(&mut self, f: impl FnOnce(&Self, &mut Session) -> T) -> Result<T, String> {
+        let mut session = std::mem::take(&mut self.snapshot.session);
+        let result = catch_unwind(AssertUnwindSafe(|| f(self, &mut session)));
+        self.snapshot.session = session;
         result.map_err(|panic| {
             panic
                 .downcast_ref::<&str>()
@@ -112,17 +145,348 @@ impl SessionActor {
         })
     }
 
+    /// Commits the snapshot with `transcript`, and the index changes since the last commit.
     fn commit(&mut self, transcript: Vec<Vec<u8>>, now: u64) -> Result<(), StoreError> {
         self.snapshot.turns += 1;
         self.snapshot.transcript_len += transcript.len() as u64;
         self.snapshot.updated_ms = now;
+        let indexed = index_set(&self.snapshot, &self.id);
+        let mut index = Vec::new();
+        for gone in self.indexed.difference(&indexed) {
+            index.push(IndexOp::Remove { key: gone.clone() });
+        }
+        let mut new_timer = false;
+        if indexed.len() > self.indexed.len() || !index.is_empty() {
+            let value = serde_json::to_vec(&self.key).unwrap_or_default();
+            for added in indexed.difference(&self.indexed) {
+                new_timer |= added.starts_with(index_keys::TIMER);
+                index.push(IndexOp::Put {
+                    key: added.clone(),
+                    value: value.clone(),
+                });
+            }
+        }
         let commit = Commit {
             snapshot: self.snapshot.encode(),
             transcript,
+            index,
         };
-        self.version = self.shared.store.put(&self.id, self.version, commit)?;
-        Ok(())
+        match self.shared.store.put(&self.id, self.version, commit) {
+            Ok(version) => {
+                self.version = version;
+                self.indexed = indexed;
+                if new_timer {
+                    self.shared.timers_changed.notify_one();
+                }
+                Ok(())
+            }
+            Err(e) => {
+                // The stored state is what counts: take it back (the in-memory turn is discarded).
+                self.snapshot.turns -= 1;
+                Err(e)
+            }
+        }
     }
+
+    /// Moves the expiry check after a user message (rewritten only when it moved by 1/64 of the TTL, so
+    /// an active session does not rewrite its index entry every turn; an early check just re-arms).
+    fn touch_expiry(&mut self, now: u64) {
+        self.snapshot.last_input_ms = now;
+        match self.shared.config.session_ttl {
+            None => self.snapshot.ttl_due_ms = None,
+            Some(ttl) => {
+                let ttl = ttl.as_millis() as u64;
+                let target = now.saturating_add(ttl);
+                match self.snapshot.ttl_due_ms {
+                    Some(due) if target.saturating_sub(due) <= ttl / 64 => {}
+                    _ => self.snapshot.ttl_due_ms = Some(target),
+                }
+            }
+        }
+    }
+
+    /// A message or an event: dedupe, run, commit, reply (after the flush with `per_turn`).
+    fn turn(&mut self, req: TurnRequest, now: u64, ctx: &mut actix::Context<Self>) {
+        let message_id = match &req.work {
+            Work::Message(m) => m.message_id.clone(),
+            Work::Event { event, .. } => event.id.clone().map(|id| format!("event:{id}")),
+            _ => None,
+        };
+        if let Some(id) = &message_id
+            && self.snapshot.seen.contains(id)
+        {
+            let outbox = &self.snapshot.outbox;
+            let messages = if outbox.reply_to.as_ref() == Some(id) {
+                outbox.messages.iter().map(Outbound::text).collect()
+            } else {
+                Vec::new()
+            };
+            let _ = req.reply.send(Ok(TurnReply {
+                messages,
+                duplicate: true,
+            }));
+            return;
+        }
+        let bot = self.shared.bot.clone();
+        let result = match &req.work {
+            Work::Message(m) => {
+                // Message text only at debug level: info logs never carry what users say.
+                tracing::debug!(session = %self.id, text = %m.text, "message");
+                self.touch_expiry(now);
+                self.guarded(|_, session| bot.respond(session, &m.text, now))
+            }
+            Work::Event { event, .. } => {
+                tracing::debug!(session = %self.id, event = %event.kind, "event");
+                self.guarded(|_, session| bot.deliver(session, event, now))
+            }
+            _ => return,
+        };
+        let (replies, quick_replies, history) = match result {
+            Ok(turn) => (turn.replies, turn.quick_replies, turn.history),
+            Err(panic) => {
+                tracing::error!(session = %self.id, panic = %panic, "a context panicked; the session restarts from its last snapshot");
+                self.reload();
+                (
+                    vec![self.shared.config.apology.clone()],
+                    Vec::new(),
+                    Vec::new(),
+                )
+            }
+        };
+        if let Some(id) = &message_id {
+            self.snapshot
+                .mark_seen(id, self.shared.config.dedupe_window);
+        }
+        self.snapshot.outbox = Outbox {
+            reply_to: message_id,
+            messages: replies.clone(),
+        };
+        let mut messages: Vec<Outbound> = replies.into_iter().map(Outbound::text).collect();
+        if let Some(last) = messages.last_mut() {
+            last.quick_replies = quick_replies;
+        }
+        self.commit_and_reply(transcript_of(&history), now, messages, req.reply, ctx);
+    }
+
+    /// Commits, then answers `reply` (after the flush with `per_turn` durability).
+    fn commit_and_reply(
+        &mut self,
+        transcript: Vec<Vec<u8>>,
+        now: u64,
+        messages: Vec<Outbound>,
+        reply: oneshot::Sender<Result<TurnReply, TurnError>>,
+        ctx: &mut actix::Context<Self>,
+    ) {
+        if let Err(e) = self.commit(transcript, now) {
+            tracing::error!(session = %self.id, error = %e, "turn not committed; the session reloads its last snapshot");
+            self.reload();
+            let _ = reply.send(Err(TurnError::Dispatch(DispatchError::Unavailable(
+                "could not save the conversation".into(),
+            ))));
+            return;
+        }
+        let answer = TurnReply {
+            messages,
+            duplicate: false,
+        };
+        match (&self.shared.config.durability, &self.shared.flusher) {
+            (Durability::PerTurn, Some(flusher)) => {
+                let durable = flusher.durable();
+                // `wait` holds the mailbox: the next message is not processed before this turn is durable.
+                ctx.wait(durable.into_actor(self).map(move |res, _, _| {
+                    let _ = match res {
+                        Ok(Ok(())) => reply.send(Ok(answer)),
+                        _ => reply.send(Err(TurnError::Dispatch(DispatchError::Unavailable(
+                            "could not save the conversation".into(),
+                        )))),
+                    };
+                }));
+            }
+            _ => {
+                let _ = reply.send(Ok(answer));
+            }
+        }
+    }
+
+    /// Fires due timers and the expiry check; removes index keys the sweep saw that are no longer ours.
+    fn timers(
+        &mut self,
+        seen: Vec<Vec<u8>>,
+        now: u64,
+        reply: oneshot::Sender<Result<TurnReply, TurnError>>,
+        ctx: &mut actix::Context<Self>,
+    ) {
+        let bot = self.shared.bot.clone();
+        let fired = match self.guarded(|_, session| bot.fire_timers(session, now)) {
+            Ok(turn) => turn,
+            Err(panic) => {
+                // Drop the due timers, or the same panic would come back at every sweep.
+                tracing::error!(session = %self.id, panic = %panic, "a context panicked on a timer; the due timers are dropped");
+                self.reload();
+                self.snapshot.session.timers.retain(|t| t.due_ms > now);
+                Some(Turn {
+                    replies: Vec::new(),
+                    quick_replies: Vec::new(),
+                    route: colloquy_core::Route::Event,
+                    history: Vec::new(),
+                })
+            }
+        };
+        let mut changed = fired.is_some();
+        let (mut replies, mut history) =
+            fired.map_or((Vec::new(), Vec::new()), |t| (t.replies, t.history));
+        if let Some(due) = self.snapshot.ttl_due_ms
+            && due <= now
+        {
+            changed = true;
+            match self.shared.config.session_ttl {
+                None => self.snapshot.ttl_due_ms = None,
+                Some(ttl) => {
+                    let expires = self
+                        .snapshot
+                        .last_input_ms
+                        .saturating_add(ttl.as_millis() as u64);
+                    if expires > now {
+                        self.snapshot.ttl_due_ms = Some(expires);
+                    } else {
+                        let event = Event::new(SESSION_EXPIRED);
+                        if let Ok(turn) =
+                            self.guarded(|_, session| bot.deliver(session, &event, now))
+                        {
+                            replies.extend(turn.replies);
+                            history.extend(turn.history);
+                        }
+                        if self.shared.config.on_session_expired == ExpiryPolicy::Delete {
+                            self.expire_by_deletion(seen, replies, reply, ctx);
+                            return;
+                        }
+                        tracing::info!(session = %self.id, "session expired; starting afresh");
+                        self.snapshot.session = Session::default();
+                        self.snapshot.ttl_due_ms = None;
+                    }
+                }
+            }
+        }
+        let orphans: Vec<IndexOp> = seen
+            .into_iter()
+            .filter(|k| !self.indexed.contains(k))
+            .map(|key| IndexOp::Remove { key })
+            .collect();
+        if !orphans.is_empty()
+            && let Err(e) = self.shared.store.apply_index(orphans)
+        {
+            tracing::warn!(session = %self.id, error = %e, "could not remove stale timer entries");
+        }
+        if !changed {
+            let _ = reply.send(Ok(TurnReply::default()));
+            return;
+        }
+        self.snapshot.outbox = Outbox {
+            reply_to: None,
+            messages: replies.clone(),
+        };
+        let messages = replies.into_iter().map(Outbound::text).collect();
+        self.commit_and_reply(transcript_of(&history), now, messages, reply, ctx);
+    }
+
+    /// `on_session_expired = "delete"`: removes the session, its transcript and its index entries, answers
+    /// with the expiry replies, and stops.
+    fn expire_by_deletion(
+        &mut self,
+        seen: Vec<Vec<u8>>,
+        replies: Vec<String>,
+        reply: oneshot::Sender<Result<TurnReply, TurnError>>,
+        ctx: &mut actix::Context<Self>,
+    ) {
+        if let Err(e) = self.shared.store.delete(&self.id, self.version) {
+            tracing::error!(session = %self.id, error = %e, "expired session not deleted; retrying at the next sweep");
+            self.reload();
+            let _ = reply.send(Err(TurnError::Dispatch(DispatchError::Unavailable(
+                "could not delete the expired session".into(),
+            ))));
+            return;
+        }
+        let mut keys: BTreeSet<Vec<u8>> = std::mem::take(&mut self.indexed);
+        keys.extend(seen);
+        let ops = keys
+            .into_iter()
+            .map(|key| IndexOp::Remove { key })
+            .collect();
+        if let Err(e) = self.shared.store.apply_index(ops) {
+            tracing::warn!(session = %self.id, error = %e, "index entries of an expired session left behind (removed when found)");
+        }
+        tracing::info!(session = %self.id, "session expired and deleted");
+        let _ = reply.send(Ok(TurnReply {
+            messages: replies.into_iter().map(Outbound::text).collect(),
+            duplicate: false,
+        }));
+        self.passivate(ctx);
+    }
+
+    fn hold(
+        &mut self,
+        messages: Vec<Outbound>,
+        now: u64,
+        reply: oneshot::Sender<Result<TurnReply, TurnError>>,
+        ctx: &mut actix::Context<Self>,
+    ) {
+        if self.version == 0 {
+            let _ = reply.send(Err(TurnError::NoSuchSession));
+            return;
+        }
+        let max = self.shared.config.held_max_messages;
+        let held = &mut self.snapshot.held;
+        held.extend(messages.into_iter().map(|message| Held {
+            at_ms: now,
+            message,
+        }));
+        while held.len() > max {
+            held.pop_front();
+        }
+        self.commit_and_reply(Vec::new(), now, Vec::new(), reply, ctx);
+    }
+
+    fn take_held(
+        &mut self,
+        now: u64,
+        reply: oneshot::Sender<Result<TurnReply, TurnError>>,
+        ctx: &mut actix::Context<Self>,
+    ) {
+        if self.snapshot.held.is_empty() {
+            let _ = reply.send(Ok(TurnReply::default()));
+            return;
+        }
+        let oldest = now.saturating_sub(self.shared.config.held_max_age.as_millis() as u64);
+        let messages = std::mem::take(&mut self.snapshot.held)
+            .into_iter()
+            .filter(|h| h.at_ms >= oldest)
+            .map(|h| h.message)
+            .collect();
+        self.commit_and_reply(Vec::new(), now, messages, reply, ctx);
+    }
+}
+
+/// Index keys a snapshot needs: its timers, its topics, its expiry check.
+fn index_set(snapshot: &Snapshot, id: &str) -> BTreeSet<Vec<u8>> {
+    let session = &snapshot.session;
+    let mut keys = BTreeSet::new();
+    for t in &session.timers {
+        keys.insert(index_keys::timer(t.due_ms, id, &t.owner, &t.id));
+    }
+    for topic in session.topics() {
+        keys.insert(index_keys::topic(topic, id));
+    }
+    if let Some(due) = snapshot.ttl_due_ms {
+        keys.insert(index_keys::expiry(due, id));
+    }
+    keys
+}
+
+fn transcript_of(history: &[colloquy_core::HistoryEntry]) -> Vec<Vec<u8>> {
+    history
+        .iter()
+        .filter_map(|h| serde_json::to_vec(h).ok())
+        .collect()
 }
 
 fn read_snapshot(shared: &Shared, key: &SessionKey, id: &str) -> (Snapshot, u64) {
@@ -181,18 +545,14 @@ impl Actor for SessionActor {
     type Context = actix::Context<Self>;
 
     fn started(&mut self, ctx: &mut Self::Context) {
-        self.shared
-            .live
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.shared.live.fetch_add(1, Ordering::Relaxed);
         let idle = self.shared.config.idle_timeout;
         self.arm_idle_timer(ctx, idle);
     }
 
     fn stopped(&mut self, _ctx: &mut Self::Context) {
-        self.shared
-            .live
-            .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
-        if let Some(_timer) = self.idle_timer.take() {}
+        self.shared.live.fetch_sub(1, Ordering::Relaxed);
+        self.idle_timer = None;
     }
 }
 
@@ -203,86 +563,18 @@ impl Handler<TurnRequest> for SessionActor {
         self.waiting.fetch_sub(1, Ordering::AcqRel);
         self.last_active = Instant::now();
         let now = self.shared.clock.now_ms();
-        let message_id = match &req.work {
-            Work::Message(m) => m.message_id.clone(),
-            Work::Event(e) => e.id.clone().map(|id| format!("event:{id}")),
-        };
-        if let Some(id) = &message_id
-            && self.snapshot.seen.contains(id)
-        {
-            let outbox = &self.snapshot.outbox;
-            let messages = if outbox.reply_to.as_ref() == Some(id) {
-                outbox.messages.iter().map(Outbound::text).collect()
-            } else {
-                Vec::new()
-            };
-            let _ = req.reply.send(Ok(TurnReply {
-                messages,
-                duplicate: true,
-            }));
-            return;
-        }
-        match &req.work {
-            // Message text only at debug level: info logs never carry what users say.
-            Work::Message(m) => tracing::debug!(session = %self.id, text = %m.text, "message"),
-            Work::Event(e) => tracing::debug!(session = %self.id, event = %e.kind, "event"),
-        }
-        let (replies, quick_replies, history) = match self.run(&req.work, now) {
-            Ok(turn) => (turn.replies, turn.quick_replies, turn.history),
-            Err(panic) => {
-                tracing::error!(session = %self.id, panic = %panic, "a context panicked; the session restarts from its last snapshot");
-                self.reload();
-                (
-                    vec![self.shared.config.apology.clone()],
-                    Vec::new(),
-                    Vec::new(),
-                )
+        match req.work {
+            Work::Event {
+                must_exist: true, ..
+            } if self.version == 0 => {
+                let _ = req.reply.send(Err(TurnError::NoSuchSession));
+                // Started only to answer "no such session": leave memory now.
+                self.passivate(ctx);
             }
-        };
-        if let Some(id) = &message_id {
-            self.snapshot
-                .mark_seen(id, self.shared.config.dedupe_window);
-        }
-        self.snapshot.outbox = Outbox {
-            reply_to: message_id,
-            messages: replies.clone(),
-        };
-        let transcript = history
-            .iter()
-            .filter_map(|h| serde_json::to_vec(h).ok())
-            .collect();
-        if let Err(e) = self.commit(transcript, now) {
-            tracing::error!(session = %self.id, error = %e, "turn not committed; the session reloads its last snapshot");
-            self.reload();
-            let _ = req.reply.send(Err(DispatchError::Unavailable(
-                "could not save the conversation".into(),
-            )));
-            return;
-        }
-        let mut messages: Vec<Outbound> = replies.into_iter().map(Outbound::text).collect();
-        if let Some(last) = messages.last_mut() {
-            last.quick_replies = quick_replies;
-        }
-        let reply = TurnReply {
-            messages,
-            duplicate: false,
-        };
-        match (&self.shared.config.durability, &self.shared.flusher) {
-            (Durability::PerTurn, Some(flusher)) => {
-                let durable = flusher.durable();
-                // `wait` holds the mailbox: the next message is not processed before this turn is durable.
-                ctx.wait(durable.into_actor(self).map(move |res, _, _| {
-                    let _ = match res {
-                        Ok(Ok(())) => req.reply.send(Ok(reply)),
-                        _ => req.reply.send(Err(DispatchError::Unavailable(
-                            "could not save the conversation".into(),
-                        ))),
-                    };
-                }));
-            }
-            _ => {
-                let _ = req.reply.send(Ok(reply));
-            }
+            Work::Message(_) | Work::Event { .. } => self.turn(req, now, ctx),
+            Work::Timers { seen } => self.timers(seen, now, req.reply, ctx),
+            Work::Hold(messages) => self.hold(messages, now, req.reply, ctx),
+            Work::TakeHeld => self.take_held(now, req.reply, ctx),
         }
     }
 }

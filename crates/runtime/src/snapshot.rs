@@ -1,7 +1,7 @@
 //! The stored form of a session. JSON with a schema number: readable with any tool, and evolvable
 //! (new fields get serde defaults; an incompatible change bumps [`SNAPSHOT_SCHEMA`] and adds a migration).
 
-use colloquy_channel::SessionKey;
+use colloquy_channel::{Outbound, SessionKey};
 use colloquy_core::Session;
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
@@ -16,9 +16,10 @@ pub struct Snapshot {
     pub schema: u32,
     /// Where the session lives (for proactive messages after a restart).
     pub key: SessionKey,
-    /// Context stack and history tail. Only the stack is written: the history tail is rebuilt from the
-    /// transcript when the session is loaded, so a turn writes each history entry once.
-    #[serde(with = "stack_only")]
+    /// Context stack, timers, subscriptions, queued events and a pending clarification. The history tail
+    /// is not written: it is rebuilt from the transcript when the session is loaded, so a turn writes each
+    /// history entry once.
+    #[serde(with = "without_history")]
     pub session: Session,
     /// Transcript entries committed so far (where the history tail ends).
     #[serde(default)]
@@ -35,6 +36,25 @@ pub struct Snapshot {
     /// Unix milliseconds of the last commit.
     #[serde(default)]
     pub updated_ms: u64,
+    /// Unix milliseconds of the last user message (session expiry counts from it).
+    #[serde(default)]
+    pub last_input_ms: u64,
+    /// When the session-expiry check is indexed to run (at or before `last_input_ms + session_ttl`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl_due_ms: Option<u64>,
+    /// Proactive messages the channel could not deliver (the user was not connected), oldest first;
+    /// handed to the channel when the user comes back.
+    #[serde(default, skip_serializing_if = "VecDeque::is_empty")]
+    pub held: VecDeque<Held>,
+}
+
+/// A proactive message kept for a user who was not connected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Held {
+    /// When it was produced, Unix milliseconds.
+    pub at_ms: u64,
+    /// The message.
+    pub message: Outbound,
 }
 
 /// The replies of the latest turn.
@@ -74,6 +94,9 @@ impl Snapshot {
             outbox: Outbox::default(),
             turns: 0,
             updated_ms: 0,
+            last_input_ms: 0,
+            ttl_due_ms: None,
+            held: VecDeque::new(),
         }
     }
 
@@ -110,18 +133,59 @@ impl Snapshot {
     }
 }
 
-/// (De)serializes a [`Session`] as its context stack alone.
-mod stack_only {
-    use colloquy_core::{ContextStack, Session};
+/// (De)serializes a [`Session`] without its history tail. The stack's fields sit at the top level, so
+/// snapshots written when only the stack was stored (`{"frames": [...]}`) still load.
+mod without_history {
+    use colloquy_core::{Clarification, ContextStack, Event, Session, Subscription, Timer};
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+    #[derive(Serialize)]
+    struct Out<'a> {
+        #[serde(flatten)]
+        stack: &'a ContextStack,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        clarification: &'a Option<Clarification>,
+        #[serde(skip_serializing_if = "<[Timer]>::is_empty")]
+        timers: &'a [Timer],
+        #[serde(skip_serializing_if = "<[Subscription]>::is_empty")]
+        subscriptions: &'a [Subscription],
+        #[serde(skip_serializing_if = "<[Event]>::is_empty")]
+        queued: &'a [Event],
+    }
+
+    #[derive(Deserialize)]
+    struct In {
+        #[serde(flatten)]
+        stack: ContextStack,
+        #[serde(default)]
+        clarification: Option<Clarification>,
+        #[serde(default)]
+        timers: Vec<Timer>,
+        #[serde(default)]
+        subscriptions: Vec<Subscription>,
+        #[serde(default)]
+        queued: Vec<Event>,
+    }
+
     pub fn serialize<S: Serializer>(session: &Session, s: S) -> Result<S::Ok, S::Error> {
-        session.stack.serialize(s)
+        Out {
+            stack: &session.stack,
+            clarification: &session.clarification,
+            timers: &session.timers,
+            subscriptions: &session.subscriptions,
+            queued: &session.queued,
+        }
+        .serialize(s)
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Session, D::Error> {
+        let i = In::deserialize(d)?;
         Ok(Session {
-            stack: ContextStack::deserialize(d)?,
+            stack: i.stack,
+            clarification: i.clarification,
+            timers: i.timers,
+            subscriptions: i.subscriptions,
+            queued: i.queued,
             ..Session::default()
         })
     }

@@ -3,17 +3,20 @@
 use crate::clock::Clock;
 use crate::config::{Durability, RuntimeConfig};
 use crate::group_commit::GroupCommit;
-use crate::session_actor::{SessionActor, TurnRequest, Work};
+use crate::session_actor::{SessionActor, TurnError, TurnRequest, Work};
 use actix::Addr;
 use actix_rt::{Arbiter, ArbiterHandle};
-use colloquy_channel::{BoxFuture, DispatchError, Gateway, Inbound, SessionKey, TurnReply};
+use colloquy_channel::{
+    BoxFuture, Channel, ChannelError, DispatchError, Gateway, Inbound, Outbound, SessionKey,
+    TurnReply,
+};
 use colloquy_core::Event;
 use colloquy_flow::Bot;
 use colloquy_store::SessionStore;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
-use tokio::sync::oneshot;
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use tokio::sync::{Notify, oneshot};
 
 /// A live session: its actor and how many messages wait in its mailbox.
 ///
@@ -33,6 +36,10 @@ pub(crate) struct Shared {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) flusher: Option<GroupCommit>,
     pub(crate) live: AtomicUsize,
+    /// Woken when a commit adds a timer, so the timer loop looks again before its next poll.
+    pub(crate) timers_changed: Notify,
+    /// Channels by name, for proactive messages.
+    outlets: RwLock<HashMap<String, Arc<dyn Channel>>>,
     sessions: Mutex<HashMap<SessionKey, Live>>,
     arbiters: Vec<ArbiterHandle>,
     next: AtomicUsize,
@@ -81,7 +88,7 @@ impl Supervisor {
         let arbiters = (0..config.arbiters.max(1))
             .map(|_| Arbiter::new().handle())
             .collect();
-        Ok(Supervisor {
+        let supervisor = Supervisor {
             shared: Arc::new(Shared {
                 bot,
                 store,
@@ -89,11 +96,44 @@ impl Supervisor {
                 clock,
                 flusher,
                 live: AtomicUsize::new(0),
+                timers_changed: Notify::new(),
+                outlets: RwLock::new(HashMap::new()),
                 sessions: Mutex::new(HashMap::new()),
                 arbiters,
                 next: AtomicUsize::new(0),
             }),
-        })
+        };
+        crate::timers::spawn_loop(&supervisor);
+        Ok(supervisor)
+    }
+
+    /// The arbiter that runs background loops (the timer sweep).
+    pub(crate) fn background(&self) -> &ArbiterHandle {
+        &self.shared.arbiters[0]
+    }
+
+    /// Notified when a commit adds a timer.
+    pub(crate) fn timers_changed(&self) -> &Notify {
+        &self.shared.timers_changed
+    }
+
+    /// The clock.
+    pub(crate) fn clock(&self) -> &Arc<dyn Clock> {
+        &self.shared.clock
+    }
+
+    /// The runtime configuration.
+    pub fn config(&self) -> &RuntimeConfig {
+        &self.shared.config
+    }
+
+    /// Registers a channel for proactive messages to sessions whose key names it.
+    pub fn attach_channel(&self, channel: Arc<dyn Channel>) {
+        self.shared
+            .outlets
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(channel.name().to_owned(), channel);
     }
 
     /// The bot this supervisor runs.
@@ -114,24 +154,105 @@ impl Supervisor {
     /// Processes a user message in its session.
     pub async fn dispatch_message(&self, inbound: Inbound) -> Result<TurnReply, DispatchError> {
         let key = SessionKey::of(&inbound);
-        self.deliver(key, Work::Message(inbound)).await
+        self.send(key, Work::Message(inbound))
+            .await
+            .map_err(|e| match e {
+                TurnError::Dispatch(e) => e,
+                TurnError::NoSuchSession => DispatchError::Unavailable("no such session".into()),
+            })
     }
 
-    /// Delivers an event to one session (starting it from the store if it is passivated).
+    /// Runs an event in a stored session (waking it if it is passivated) and returns its replies without
+    /// sending them. A session that was never stored is not created: [`TurnError::NoSuchSession`].
+    pub async fn process_event(
+        &self,
+        key: SessionKey,
+        event: Event,
+    ) -> Result<TurnReply, TurnError> {
+        self.send(
+            key,
+            Work::Event {
+                event,
+                must_exist: true,
+            },
+        )
+        .await
+    }
+
+    /// Runs an event in a stored session and sends its replies to the user through the session's channel
+    /// (see [`Supervisor::send_proactive`]).
     pub async fn deliver_event(
         &self,
         key: SessionKey,
         event: Event,
-    ) -> Result<TurnReply, DispatchError> {
-        self.deliver(key, Work::Event(event)).await
+    ) -> Result<EventReceipt, TurnError> {
+        let reply = self.process_event(key.clone(), event).await?;
+        let sent = if reply.duplicate || reply.messages.is_empty() {
+            Sent::Nothing
+        } else {
+            self.send_proactive(&key, reply.messages.clone()).await
+        };
+        Ok(EventReceipt {
+            duplicate: reply.duplicate,
+            replies: reply.messages,
+            sent,
+        })
     }
 
-    async fn deliver(&self, key: SessionKey, work: Work) -> Result<TurnReply, DispatchError> {
+    /// Sends messages the user did not ask for (an event's or a timer's replies) through the channel named
+    /// in `key`. When the channel cannot reach the user now (a WebSocket user who is not connected), the
+    /// messages are kept in the session and handed over when the user comes back.
+    pub async fn send_proactive(&self, key: &SessionKey, messages: Vec<Outbound>) -> Sent {
+        let channel = self
+            .shared
+            .outlets
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key.channel)
+            .cloned();
+        let error = match channel {
+            Some(channel) => match channel.deliver(key, messages.clone()).await {
+                Ok(()) => return Sent::Delivered,
+                Err(e) => e,
+            },
+            None => ChannelError::Unreachable(format!("channel `{}` is not running", key.channel)),
+        };
+        match error {
+            ChannelError::Unreachable(why) => {
+                tracing::debug!(session = %key, why, "user not reachable now; keeping the messages");
+                match self.send(key.clone(), Work::Hold(messages)).await {
+                    Ok(_) => Sent::Held,
+                    Err(e) => {
+                        tracing::warn!(session = %key, error = %e, "proactive messages could not be kept");
+                        Sent::Failed
+                    }
+                }
+            }
+            e => {
+                tracing::warn!(session = %key, error = %e, "proactive messages not delivered");
+                Sent::Failed
+            }
+        }
+    }
+
+    /// The proactive messages kept for a user who was not connected (and forgets them).
+    pub async fn take_held(&self, key: SessionKey) -> Vec<Outbound> {
+        match self.send(key.clone(), Work::TakeHeld).await {
+            Ok(reply) => reply.messages,
+            Err(e) => {
+                tracing::warn!(session = %key, error = %e, "kept messages not read");
+                Vec::new()
+            }
+        }
+    }
+
+    /// Sends `work` to the session's actor (starting it) and waits for the result.
+    pub(crate) async fn send(&self, key: SessionKey, work: Work) -> Result<TurnReply, TurnError> {
         for _ in 0..DELIVERY_ATTEMPTS {
             let live = self.live_for(&key);
             if live.waiting.fetch_add(1, Ordering::AcqRel) >= self.shared.config.mailbox_capacity {
                 live.waiting.fetch_sub(1, Ordering::AcqRel);
-                return Err(DispatchError::Busy);
+                return Err(DispatchError::Busy.into());
             }
             let (tx, rx) = oneshot::channel();
             // `do_send` drops the request if the actor has stopped; the dropped reply sender then tells us.
@@ -145,9 +266,7 @@ impl Supervisor {
                 Err(_) => self.shared.forget(&key, &live.addr),
             }
         }
-        Err(DispatchError::Unavailable(
-            "the session could not be started".into(),
-        ))
+        Err(DispatchError::Unavailable("the session could not be started".into()).into())
     }
 
     /// The live actor for `key`, started (and rehydrated from the store) if needed.
@@ -204,4 +323,33 @@ impl Gateway for Supervisor {
         let me = self.clone();
         Box::pin(async move { me.dispatch_message(inbound).await })
     }
+
+    fn take_held(&self, key: SessionKey) -> BoxFuture<'static, Vec<Outbound>> {
+        let me = self.clone();
+        Box::pin(async move { Supervisor::take_held(&me, key).await })
+    }
+}
+
+/// What happened to an event's replies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sent {
+    /// There were none (or the event was a duplicate).
+    Nothing,
+    /// The channel delivered them.
+    Delivered,
+    /// The user was not reachable: kept for their return.
+    Held,
+    /// The channel refused them (logged).
+    Failed,
+}
+
+/// The result of [`Supervisor::deliver_event`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventReceipt {
+    /// The session had already processed this event id.
+    pub duplicate: bool,
+    /// The replies the event caused.
+    pub replies: Vec<Outbound>,
+    /// Where they went.
+    pub sent: Sent,
 }

@@ -137,7 +137,11 @@ async fn events_wake_a_passivated_session() {
     assert_eq!(sup.live_sessions(), 0);
     let event = Event::new("price_change").with("new_price", "$299");
     assert_eq!(
-        texts(sup.deliver_event(key("a"), event).await),
+        texts(
+            sup.process_event(key("a"), event)
+                .await
+                .map_err(|e| DispatchError::Unavailable(e.to_string()))
+        ),
         ["Alert: Price changed to $299"]
     );
     assert_eq!(

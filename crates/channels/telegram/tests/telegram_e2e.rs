@@ -57,8 +57,9 @@ async fn seed_booking_with_a_weather_digression_word_for_word() {
         serde_json::json!({"keyboard": [[{"text": "yes"}, {"text": "no"}]], "one_time_keyboard": true, "resize_keyboard": true})
     );
     assert_eq!(h.say(ADA, "yes", 1).await, ["Booking confirmed!"]);
-    // A proactive message (an event's reply) goes out through `deliver`.
-    let reply = h
+    // A proactive message (an event's reply): the supervisor sends it through the attached channel.
+    h.supervisor.attach_channel(h.run.channel.clone());
+    let receipt = h
         .supervisor
         .deliver_event(
             key(ADA, ADA),
@@ -66,11 +67,7 @@ async fn seed_booking_with_a_weather_digression_word_for_word() {
         )
         .await
         .expect("event handled");
-    h.run
-        .channel
-        .deliver(&key(ADA, ADA), reply.messages)
-        .await
-        .expect("delivered");
+    assert_eq!(receipt.sent, colloquy_runtime::Sent::Delivered);
     assert_eq!(
         h.fake.texts_to(ADA).last().map(String::as_str),
         Some("Alert: Price changed to $299")

@@ -265,4 +265,15 @@ impl SessionStore for Discard {
     fn session_count(&self) -> Result<u64, StoreError> {
         Ok(0)
     }
+    fn scan_index(
+        &self,
+        _: &[u8],
+        _: Option<&[u8]>,
+        _: usize,
+    ) -> Result<Vec<colloquy_store::IndexEntry>, StoreError> {
+        Ok(Vec::new())
+    }
+    fn apply_index(&self, _: Vec<colloquy_store::IndexOp>) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
