@@ -380,6 +380,21 @@ impl Client {
         }
     }
 
+    /// The next text frame if one arrives within `wait` (pings skipped), else None.
+    pub async fn frame_within(&mut self, wait: Duration) -> Option<Value> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let msg = tokio::time::timeout_at(deadline, self.ws.next())
+                .await
+                .ok()?;
+            match msg {
+                Some(Ok(Message::Text(text))) => return serde_json::from_str(text.as_str()).ok(),
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                _ => return None,
+            }
+        }
+    }
+
     /// Reads the next frame and checks it is `{"type":"error","code":CODE,...}` with a non-empty message.
     pub async fn expect_error(&mut self, code: &str) -> Value {
         let frame = self.next_frame().await;
@@ -535,4 +550,46 @@ fn dechunk(mut body: &str) -> String {
         body = rest[size..].trim_start_matches("\r\n");
     }
     out
+}
+
+/// POSTs `body` to `http://ADDR{path}` with an optional bearer token and returns the status and the JSON
+/// body (Null when the body is not JSON). Written by hand over a TCP stream (HTTP/1.1, `Connection:
+/// close`): the tests need nothing more than one request, and an HTTP client crate would add a large
+/// dependency tree to the test build.
+pub async fn http_post(
+    addr: SocketAddr,
+    path: &str,
+    token: Option<&str>,
+    body: &[u8],
+) -> (u16, Value) {
+    assert!(addr.ip().is_loopback(), "loopback only: {addr}");
+    let mut stream = TcpStream::connect(addr)
+        .await
+        .expect("connect to the server");
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n{auth}Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream
+        .write_all(head.as_bytes())
+        .await
+        .expect("send the request head");
+    // A server may answer (413) before reading the whole body and close: a failed write is fine then.
+    let _ = stream.write_all(body).await;
+    let mut raw = Vec::new();
+    let _ = tokio::time::timeout(FRAME_TIMEOUT, stream.read_to_end(&mut raw)).await;
+    let text = String::from_utf8_lossy(&raw);
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no HTTP status in {text:?}"));
+    let json = text
+        .split_once("\r\n\r\n")
+        .and_then(|(_, b)| serde_json::from_str(b).ok())
+        .unwrap_or(Value::Null);
+    (status, json)
 }

@@ -10,6 +10,7 @@
 //! - [`nlu_cmd`]: `colloquy nlu eval` and `colloquy train`.
 //!
 //! - [`channels`]: the one list of channel adapters, and hosting them.
+//! - [`events_api`]: the HTTP event API (`/v1/bots/{bot}/sessions|topics/.../events`).
 //!
 //! This is the one place that names every channel adapter.
 
@@ -17,6 +18,7 @@ mod args;
 mod channels;
 mod check;
 mod console;
+mod events_api;
 mod logging;
 mod nlu_cmd;
 mod serve;

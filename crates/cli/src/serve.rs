@@ -8,7 +8,7 @@ use anyhow::{Context as _, bail};
 use colloquy_channel::Gateway;
 use colloquy_channel::{Channel, WebhookHandler, WebhookRequest};
 use colloquy_flow::SourceFile;
-use colloquy_runtime::{Durability, RuntimeConfig, Supervisor, SystemClock};
+use colloquy_runtime::{Durability, EventBus, RuntimeConfig, Supervisor, SystemClock};
 use colloquy_store::{MemoryStore, SessionStore, SledStore};
 use colloquy_websocket::identity::Secret;
 use colloquy_websocket::{IdentityMode, WebSocketChannel, WebSocketConfig};
@@ -103,7 +103,18 @@ async fn serve(
             a.endpoint().map(|e| format!(" at {e}")).unwrap_or_default()
         );
     }
+    for a in &adapters {
+        supervisor.attach_channel(a.clone());
+    }
+    for c in &channels {
+        supervisor.attach_channel(Arc::new(c.clone()));
+    }
     let host = ChannelHost::start(&adapters, gateway)?;
+    let events = Arc::new(crate::events_api::EventApi::new(
+        EventBus::new(supervisor.clone()),
+        &settings.server.events_token_env,
+        settings.server.events_max_body_bytes,
+    ));
     let health = supervisor.clone();
     let stopping = channels.clone();
     let server = HttpServer::new(move || {
@@ -125,7 +136,7 @@ async fn serve(
         for hook in &webhooks {
             app = app.configure(|cfg| mount_webhook(cfg, hook.clone()));
         }
-        app
+        app.configure(|cfg| events.configure(cfg))
     })
     .disable_signals()
     .shutdown_timeout(SHUTDOWN_GRACE_SECS)

@@ -10,19 +10,26 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServerSection {
-    /// Address the HTTP server (WebSocket channel) listens on.
+    /// Address to listen on (`127.0.0.1:8080`; port 0 picks a free one).
     pub listen: String,
+    /// Environment variable holding the bearer token of the event API (`/v1/bots/...`). When it is not
+    /// set, the event API answers 503.
+    pub events_token_env: String,
+    /// Largest event API request body, in bytes (larger → 413).
+    pub events_max_body_bytes: usize,
 }
 
 impl Default for ServerSection {
     fn default() -> Self {
         ServerSection {
             listen: "127.0.0.1:8080".into(),
+            events_token_env: "COLLOQUY_EVENTS_TOKEN".into(),
+            events_max_body_bytes: 64 * 1024,
         }
     }
 }
 
-/// Storage backend.
+/// `[storage.backend]`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Backend {

@@ -46,6 +46,26 @@ async fn seed_booking_with_a_weather_digression_word_for_word() {
             "Back to your booking: What is your destination city?"
         ]
     );
+    // The seed's event mid-booking: the supervisor sends its replies through the Telegram channel, and
+    // the booking resumes with its open question.
+    h.supervisor.attach_channel(h.run.channel.clone());
+    let receipt = h
+        .supervisor
+        .deliver_event(
+            key(ADA, ADA),
+            Event::new("price_change").with("new_price", "$299"),
+        )
+        .await
+        .expect("event handled");
+    assert_eq!(receipt.sent, colloquy_runtime::Sent::Delivered);
+    let sent = h.fake.texts_to(ADA);
+    assert_eq!(
+        sent[sent.len() - 2..],
+        [
+            "Alert: Price changed to $299",
+            "Back to your booking: What is your destination city?"
+        ]
+    );
     assert_eq!(
         h.say(ADA, "to Dubai", 1).await,
         ["Confirm booking from Lahore to Dubai? (yes/no)"]
@@ -57,8 +77,7 @@ async fn seed_booking_with_a_weather_digression_word_for_word() {
         serde_json::json!({"keyboard": [[{"text": "yes"}, {"text": "no"}]], "one_time_keyboard": true, "resize_keyboard": true})
     );
     assert_eq!(h.say(ADA, "yes", 1).await, ["Booking confirmed!"]);
-    // A proactive message (an event's reply): the supervisor sends it through the attached channel.
-    h.supervisor.attach_channel(h.run.channel.clone());
+    // After the booking: the bot-level reply, also sent proactively.
     let receipt = h
         .supervisor
         .deliver_event(

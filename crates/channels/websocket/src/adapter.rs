@@ -177,8 +177,19 @@ async fn serve(
                         if registered.is_none() && let Some(user) = conn.user() {
                             channel.register(user, &proactive_tx);
                             registered = Some(user.to_owned());
+                            // After the welcome: what the bot said while the user was away.
+                            if session.text(frame.to_json()).await.is_err() {
+                                break None;
+                            }
+                            let key = crate::connection::session_key(&channel.settings.bot, user);
+                            let held = channel.gateway.take_held(key).await;
+                            if held.is_empty() {
+                                continue;
+                            }
+                            ServerFrame::Reply { in_reply_to: None, messages: held, duplicate: false }
+                        } else {
+                            frame
                         }
-                        frame
                     }
                     Some(Ok(AggregatedMessage::Binary(_))) => conn.on_binary(),
                     Some(Ok(AggregatedMessage::Ping(b))) => {
@@ -247,7 +258,7 @@ impl Channel for WebSocketChannel {
             };
             let delivered = senders.iter().filter(|s| s.send(frame()).is_ok()).count();
             if delivered == 0 {
-                return Err(ChannelError::Rejected(
+                return Err(ChannelError::Unreachable(
                     "the user has no open connection".into(),
                 ));
             }

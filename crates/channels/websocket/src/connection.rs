@@ -3,11 +3,29 @@
 use crate::config::IdentityMode;
 use crate::convert::{ClientFrame, ErrorCode, ServerFrame, parse_client_frame};
 use crate::identity::Secret;
-use colloquy_channel::{Gateway, Inbound};
+use colloquy_channel::{Gateway, Inbound, SessionKey};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Channel name in session keys.
 pub const CHANNEL: &str = "websocket";
+
+/// The session of WebSocket user `user` of `bot`.
+pub fn session_key(bot: &str, user: &str) -> SessionKey {
+    SessionKey {
+        bot: bot.to_owned(),
+        channel: CHANNEL.to_owned(),
+        conversation: user.to_owned(),
+        user: user.to_owned(),
+    }
+}
+
+/// The session id the event API takes for `user` (the storage id without the bot's name).
+pub fn api_session_id(bot: &str, user: &str) -> String {
+    let id = session_key(bot, user).storage_id();
+    // The escaped bot name holds no `/`, so the first one ends it.
+    id.split_once('/')
+        .map_or(id.clone(), |(_, rest)| rest.to_owned())
+}
 
 /// What every connection of the channel shares.
 #[derive(Debug)]
@@ -115,6 +133,7 @@ impl<'a> Connection<'a> {
             self.user = Some(user.clone());
             return ServerFrame::Welcome {
                 session_token: None,
+                session_id: api_session_id(&self.settings.bot, &user),
                 user_id: user,
             };
         }
@@ -130,6 +149,7 @@ impl<'a> Connection<'a> {
                     self.user = Some(user.clone());
                     ServerFrame::Welcome {
                         session_token: Some(t),
+                        session_id: api_session_id(&self.settings.bot, &user),
                         user_id: user,
                     }
                 }
@@ -143,6 +163,7 @@ impl<'a> Connection<'a> {
                 self.user = Some(user.clone());
                 ServerFrame::Welcome {
                     session_token: Some(token),
+                    session_id: api_session_id(&self.settings.bot, &user),
                     user_id: user,
                 }
             }

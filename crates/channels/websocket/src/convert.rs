@@ -39,6 +39,8 @@ pub enum ServerFrame {
         session_token: Option<String>,
         /// The user id the session belongs to.
         user_id: String,
+        /// The session's id in the event API (`POST /v1/bots/{bot}/sessions/{session_id}/events`).
+        session_id: String,
     },
     /// The bot's answer to one message.
     Reply {
