@@ -87,6 +87,17 @@ async fn the_seed_price_change_reaches_a_websocket_user_mid_booking_once() {
     assert_eq!(texts(&frame)[0], "Alert: Price changed to $250");
 }
 
+/// Name, token, path, body, expected status, expected `error`, expected `field`.
+type BadCase<'a> = (
+    &'a str,
+    Option<&'a str>,
+    String,
+    Vec<u8>,
+    u16,
+    &'a str,
+    Option<&'a str>,
+);
+
 #[tokio::test]
 async fn every_bad_request_gets_its_documented_status_and_delivers_nothing() {
     let data = tempfile::tempdir().expect("data dir");
@@ -95,7 +106,7 @@ async fn every_bad_request_gets_its_documented_status_and_delivers_nothing() {
     c.say("I want to book a flight").await;
     let path = format!("/v1/bots/flight-bot/sessions/{id}/events");
     let good = json!({"type": "price_change", "data": {"new_price": "$1"}});
-    let cases: Vec<(&str, Option<&str>, String, Vec<u8>, u16, &str, Option<&str>)> = vec![
+    let cases: Vec<BadCase> = vec![
         (
             "no token",
             None,

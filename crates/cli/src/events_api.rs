@@ -77,7 +77,8 @@ impl EventApi {
 
     async fn handle(&self, req: HttpRequest, body: web::Payload, kind: Kind) -> HttpResponse {
         match self.try_handle(&req, body, kind).await {
-            Ok(response) | Err(response) => response,
+            Ok(response) => response,
+            Err(e) => e.response(),
         }
     }
 
@@ -86,7 +87,7 @@ impl EventApi {
         req: &HttpRequest,
         body: web::Payload,
         kind: Kind,
-    ) -> Result<HttpResponse, HttpResponse> {
+    ) -> Result<HttpResponse, ApiError> {
         self.authorize(req)?;
         let bot = req.match_info().get("bot").unwrap_or_default();
         if bot != self.bus.bot() {
@@ -127,7 +128,7 @@ impl EventApi {
         }
     }
 
-    fn authorize(&self, req: &HttpRequest) -> Result<(), HttpResponse> {
+    fn authorize(&self, req: &HttpRequest) -> Result<(), ApiError> {
         let Some(expected) = &self.token else {
             return Err(error(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -148,7 +149,7 @@ impl EventApi {
         if bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
             return Ok(());
         }
-        let mut response = error(
+        Err(error(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
             &format!(
@@ -156,12 +157,7 @@ impl EventApi {
                 self.token_env
             ),
             None,
-        );
-        response.headers_mut().insert(
-            actix_web::http::header::WWW_AUTHENTICATE,
-            actix_web::http::header::HeaderValue::from_static("Bearer"),
-        );
-        Err(response)
+        ))
     }
 
     /// The body, at most `max_body` bytes (announced or actual: 413 either way, nothing read beyond).
@@ -169,7 +165,7 @@ impl EventApi {
         &self,
         req: &HttpRequest,
         mut body: web::Payload,
-    ) -> Result<Vec<u8>, HttpResponse> {
+    ) -> Result<Vec<u8>, ApiError> {
         let too_large = || {
             error(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -233,7 +229,7 @@ fn session_key(bot: &str, id: &str) -> Option<SessionKey> {
 }
 
 /// Parses `{"type": "...", "data": {...}, "id": "..."}`, naming the field at fault.
-fn parse_event(body: &[u8]) -> Result<Event, HttpResponse> {
+fn parse_event(body: &[u8]) -> Result<Event, ApiError> {
     let bad = |field: &str, message: &str| {
         error(
             StatusCode::BAD_REQUEST,
@@ -336,7 +332,7 @@ fn delivered(d: &Delivery, topic: Option<&str>) -> HttpResponse {
     }
 }
 
-fn publish_error(e: &PublishError) -> HttpResponse {
+fn publish_error(e: &PublishError) -> ApiError {
     match e {
         PublishError::Invalid { field, problem } => error(
             StatusCode::BAD_REQUEST,
@@ -351,19 +347,12 @@ fn publish_error(e: &PublishError) -> HttpResponse {
             None,
         ),
         PublishError::InFlight(_) => error(StatusCode::CONFLICT, "in_flight", &e.to_string(), None),
-        PublishError::Dispatch(_) => {
-            let mut r = error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "busy",
-                &e.to_string(),
-                None,
-            );
-            r.headers_mut().insert(
-                actix_web::http::header::RETRY_AFTER,
-                actix_web::http::header::HeaderValue::from_static("1"),
-            );
-            r
-        }
+        PublishError::Dispatch(_) => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            &e.to_string(),
+            None,
+        ),
         PublishError::Store(_) => {
             tracing::error!(error = %e, "event API: store error");
             error(
@@ -376,13 +365,42 @@ fn publish_error(e: &PublishError) -> HttpResponse {
     }
 }
 
-/// `{"error": code, "message": ..., "field": ...}` with `status`.
-fn error(status: StatusCode, code: &str, message: &str, field: Option<&str>) -> HttpResponse {
-    let mut body = json!({ "error": code, "message": message });
-    if let Some(field) = field {
-        body["field"] = json!(field);
+/// A refused request: rendered as `{"error": code, "message": ..., "field": ...}` with `status`.
+#[derive(Debug)]
+struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    field: Option<String>,
+}
+
+impl ApiError {
+    fn response(&self) -> HttpResponse {
+        let mut body = json!({ "error": self.code, "message": self.message });
+        if let Some(field) = &self.field {
+            body["field"] = json!(field);
+        }
+        let mut r = HttpResponse::build(self.status);
+        match self.code {
+            "unauthorized" => {
+                r.insert_header(("WWW-Authenticate", "Bearer"));
+            }
+            "busy" => {
+                r.insert_header(("Retry-After", "1"));
+            }
+            _ => {}
+        }
+        r.json(body)
     }
-    HttpResponse::build(status).json(body)
+}
+
+fn error(status: StatusCode, code: &'static str, message: &str, field: Option<&str>) -> ApiError {
+    ApiError {
+        status,
+        code,
+        message: message.to_owned(),
+        field: field.map(str::to_owned),
+    }
 }
 
 #[cfg(test)]
