@@ -142,7 +142,10 @@ async fn events_wake_a_passivated_session() {
                 .await
                 .map_err(|e| DispatchError::Unavailable(e.to_string()))
         ),
-        ["Alert: Price changed to $299"]
+        [
+            "Alert: Price changed to $299",
+            "Back to your booking: Which city are you flying from?"
+        ]
     );
     assert_eq!(
         say(&sup, "a", "Lahore").await,

@@ -165,6 +165,7 @@ fn event_mid_booking_is_handled_by_the_booking_and_state_is_kept() {
         bot: Starting new booking. Please specify departure city.
         event: price_change new_price=$299
         bot: Alert: Price changed to $299
+        bot: Back to your booking: Which city are you flying from?
         stack: booking/COLLECTING_INFO
         user: Lahore
         bot: Great! Now tell me the destination city.
