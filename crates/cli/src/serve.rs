@@ -9,7 +9,7 @@ use colloquy_channel::Gateway;
 use colloquy_channel::{Channel, WebhookHandler, WebhookRequest};
 use colloquy_flow::SourceFile;
 use colloquy_runtime::{Durability, EventBus, RuntimeConfig, Supervisor, SystemClock};
-use colloquy_store::{MemoryStore, SessionStore, SledStore};
+use colloquy_store::{MemoryStore, SessionStore, SledStore, WriteBehind};
 use colloquy_websocket::identity::Secret;
 use colloquy_websocket::{IdentityMode, WebSocketChannel, WebSocketConfig};
 use std::io::Write as _;
@@ -20,6 +20,9 @@ use std::time::Duration;
 
 /// Seconds a graceful stop waits for in-flight requests after connections were asked to close.
 const SHUTDOWN_GRACE_SECS: u64 = 5;
+
+/// Buffered turn bytes beyond which a commit writes the buffer itself (bounds memory if sled falls behind).
+const WRITE_BEHIND_MAX_BYTES: usize = 64 * 1024 * 1024;
 
 /// Store meta key of the generated WebSocket token secret.
 const SECRET_META_KEY: &str = "websocket.secret";
@@ -51,11 +54,17 @@ pub fn open_store(storage: &StorageSection, dir: &Path) -> anyhow::Result<Arc<dy
     Ok(match storage.backend {
         Backend::Memory => Arc::new(MemoryStore::default()),
         Backend::Sled => {
+            // Turns are buffered and written in batches (`WriteBehind`); the buffer's flush also flushes
+            // sled. `interval`: a background flush every `flush_interval_ms`. `per_turn`: the runtime's
+            // group commit flushes before each reply.
+            let sled: Arc<dyn SessionStore> = Arc::new(SledStore::open(dir, None)?);
             let every = match storage.durability {
-                DurabilityMode::Interval => Some(storage.flush_interval_ms.max(1)),
-                DurabilityMode::PerTurn => Some(1000),
+                DurabilityMode::Interval => {
+                    Some(Duration::from_millis(storage.flush_interval_ms.max(1)))
+                }
+                DurabilityMode::PerTurn => None,
             };
-            Arc::new(SledStore::open(dir, every)?)
+            WriteBehind::start(sled, every, WRITE_BEHIND_MAX_BYTES)?
         }
     })
 }

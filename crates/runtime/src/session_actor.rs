@@ -158,8 +158,11 @@ impl SessionActor {
         let mut new_timer = false;
         if indexed.len() > self.indexed.len() || !index.is_empty() {
             let value = serde_json::to_vec(&self.key).unwrap_or_default();
+            let next_sweep = self.shared.next_sweep_ms.load(Ordering::Relaxed);
             for added in indexed.difference(&self.indexed) {
-                new_timer |= added.starts_with(index_keys::TIMER);
+                // Wake the timer loop only for a timer due before it looks anyway.
+                new_timer |=
+                    index_keys::parse_timer(added).is_some_and(|(due, _)| due < next_sweep);
                 index.push(IndexOp::Put {
                     key: added.clone(),
                     value: value.clone(),

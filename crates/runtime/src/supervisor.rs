@@ -36,8 +36,10 @@ pub(crate) struct Shared {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) flusher: Option<GroupCommit>,
     pub(crate) live: AtomicUsize,
-    /// Woken when a commit adds a timer, so the timer loop looks again before its next poll.
+    /// Woken when a commit adds a timer due before the timer loop's planned wake-up.
     pub(crate) timers_changed: Notify,
+    /// When the timer loop plans to look next (Unix ms).
+    pub(crate) next_sweep_ms: std::sync::atomic::AtomicU64,
     /// Channels by name, for proactive messages.
     outlets: RwLock<HashMap<String, Arc<dyn Channel>>>,
     sessions: Mutex<HashMap<SessionKey, Live>>,
@@ -97,6 +99,7 @@ impl Supervisor {
                 flusher,
                 live: AtomicUsize::new(0),
                 timers_changed: Notify::new(),
+                next_sweep_ms: std::sync::atomic::AtomicU64::new(0),
                 outlets: RwLock::new(HashMap::new()),
                 sessions: Mutex::new(HashMap::new()),
                 arbiters,
@@ -110,6 +113,11 @@ impl Supervisor {
     /// The arbiter that runs background loops (the timer sweep).
     pub(crate) fn background(&self) -> &ArbiterHandle {
         &self.shared.arbiters[0]
+    }
+
+    /// When the timer loop looks next (Unix ms).
+    pub(crate) fn next_sweep_ms(&self) -> &std::sync::atomic::AtomicU64 {
+        &self.shared.next_sweep_ms
     }
 
     /// Notified when a commit adds a timer.

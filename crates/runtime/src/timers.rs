@@ -118,6 +118,7 @@ pub(crate) fn spawn_loop(supervisor: &Supervisor) {
                 }
             };
             let now = sup.clock().now_ms();
+            sup.set_next_sweep(now.saturating_add(wait.as_millis() as u64));
             if now.saturating_sub(last_prune) >= PRUNE_EVERY_MS {
                 last_prune = now;
                 if let Err(e) = crate::event_bus::prune_ledger(&sup) {
@@ -132,6 +133,12 @@ pub(crate) fn spawn_loop(supervisor: &Supervisor) {
 }
 
 impl Supervisor {
+    /// Records when the loop looks next.
+    fn set_next_sweep(&self, at_ms: u64) {
+        self.next_sweep_ms()
+            .store(at_ms, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// Resolves when a commit added a timer.
     async fn timers_woken(&self) {
         self.timers_changed().notified().await;

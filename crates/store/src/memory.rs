@@ -5,7 +5,7 @@ use std::ops::Bound;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
-use crate::{Commit, IndexEntry, IndexOp, SessionStore, StoreError, Stored};
+use crate::{Commit, IndexEntry, IndexOp, SessionStore, StoreError, Stored, Write};
 
 /// An in-memory [`SessionStore`]: nothing survives the process. For tests and ephemeral servers.
 #[derive(Debug, Default)]
@@ -29,6 +29,24 @@ struct Inner {
 }
 
 impl Inner {
+    /// Stores a commit that passed its version check.
+    fn write(&mut self, session: &str, version: u64, commit: Commit) {
+        self.sessions.insert(
+            session.to_owned(),
+            Stored {
+                version,
+                snapshot: commit.snapshot,
+            },
+        );
+        if !commit.transcript.is_empty() {
+            self.transcripts
+                .entry(session.to_owned())
+                .or_default()
+                .extend(commit.transcript);
+        }
+        self.apply(commit.index);
+    }
+
     /// Applies index changes in order.
     fn apply(&mut self, ops: Vec<IndexOp>) {
         for op in ops {
@@ -100,22 +118,20 @@ impl SessionStore for MemoryStore {
         let mut inner = self.lock();
         inner.check_version(session, expected)?;
         let version = expected.saturating_add(1);
-        inner.sessions.insert(
-            session.to_owned(),
-            Stored {
-                version,
-                snapshot: commit.snapshot,
-            },
-        );
-        if !commit.transcript.is_empty() {
-            inner
-                .transcripts
-                .entry(session.to_owned())
-                .or_default()
-                .extend(commit.transcript);
-        }
-        inner.apply(commit.index);
+        inner.write(session, version, commit);
         Ok(version)
+    }
+
+    fn put_many(&self, writes: &[Write]) -> Vec<Result<(), StoreError>> {
+        let mut inner = self.lock();
+        writes
+            .iter()
+            .map(|w| {
+                inner.check_version(&w.session, w.expected)?;
+                inner.write(&w.session, w.version, w.commit.clone());
+                Ok(())
+            })
+            .collect()
     }
 
     fn delete(&self, session: &str, expected: u64) -> Result<(), StoreError> {

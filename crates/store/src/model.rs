@@ -40,3 +40,18 @@ pub enum IndexOp {
 
 /// One index entry as read back: key and value.
 pub type IndexEntry = (Vec<u8>, Vec<u8>);
+
+/// One session's commits merged into one write, for [`crate::SessionStore::put_many`]: compare-and-swap on
+/// `expected`, then the record gets version `version` (>= expected + 1: the versions of the merged commits
+/// in between were never stored).
+#[derive(Debug, Clone)]
+pub struct Write {
+    /// Session id.
+    pub session: String,
+    /// The stored version this write replaces (0 = absent).
+    pub expected: u64,
+    /// The version the record gets.
+    pub version: u64,
+    /// Latest snapshot, all transcript entries and all index changes of the merged commits, in order.
+    pub commit: Commit,
+}

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::{Commit, IndexEntry, IndexOp, StoreError, Stored};
+use crate::{Commit, IndexEntry, IndexOp, StoreError, Stored, Write};
 
 /// Storage of sessions, shaped so a networked backend can replace the embedded one without touching the runtime.
 ///
@@ -67,6 +67,11 @@ pub trait SessionStore: Send + Sync + 'static {
 
     /// Applies index changes atomically, outside any session commit (e.g. removing an orphaned entry).
     fn apply_index(&self, ops: Vec<IndexOp>) -> Result<(), StoreError>;
+
+    /// Writes many sessions at once (the write-behind buffer's flush): each write is a compare-and-swap on
+    /// its `expected` version and sets `version`; the writes that pass are applied in ONE atomic write.
+    /// Returns one result per write, in order.
+    fn put_many(&self, writes: &[Write]) -> Vec<Result<(), StoreError>>;
 }
 
 /// Forwards every method, so `Arc<dyn SessionStore>` (and `Arc<SledStore>`) is a store too.
@@ -132,5 +137,9 @@ impl<T: SessionStore + ?Sized> SessionStore for Arc<T> {
 
     fn apply_index(&self, ops: Vec<IndexOp>) -> Result<(), StoreError> {
         (**self).apply_index(ops)
+    }
+
+    fn put_many(&self, writes: &[Write]) -> Vec<Result<(), StoreError>> {
+        (**self).put_many(writes)
     }
 }

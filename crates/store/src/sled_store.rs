@@ -24,7 +24,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
 
-use crate::{Commit, IndexEntry, IndexOp, SessionStore, StoreError, Stored};
+use crate::{Commit, IndexEntry, IndexOp, SessionStore, StoreError, Stored, Write};
 
 /// Name of the sled tree holding everything; the suffix is the layout version.
 const TREE: &[u8] = b"colloquy-store-v1";
@@ -83,14 +83,61 @@ impl SledStore {
         &self.tree
     }
 
-    /// Holds the write lock of `session`'s stripe.
-    fn lock(&self, session: &str) -> MutexGuard<'_, ()> {
+    /// The lock stripe of `session`.
+    fn stripe(&self, session: &str) -> usize {
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         session.hash(&mut hasher);
-        let stripe = (hasher.finish() as usize) % self.stripes.len();
-        self.stripes[stripe]
+        (hasher.finish() as usize) % self.stripes.len()
+    }
+
+    /// Holds the write lock of `session`'s stripe.
+    fn lock(&self, session: &str) -> MutexGuard<'_, ()> {
+        self.stripes[self.stripe(session)]
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Checks `session`'s stored version against `expected` and adds the commit (record at `version`,
+    /// the transcript entries as one chunk, the new head, the index changes) to `batch`. The caller holds
+    /// the session's stripe lock until the batch is applied.
+    fn add_write(
+        &self,
+        batch: &mut sled::Batch,
+        session: &str,
+        expected: u64,
+        version: u64,
+        commit: &Commit,
+    ) -> Result<(), StoreError> {
+        let key = keys::session(session);
+        let actual = match self.tree.get(&key)? {
+            None => 0,
+            Some(value) => record::version(session, &value)?,
+        };
+        if actual != expected {
+            return Err(StoreError::VersionConflict {
+                session: session.to_owned(),
+                expected,
+                actual,
+            });
+        }
+        batch.insert(key, record::encode(version, &commit.snapshot));
+        let entries = commit.transcript.len() as u64;
+        if entries > 0 {
+            let head_key = keys::head(session);
+            let first = match self.tree.get(&head_key)? {
+                None => 0,
+                Some(value) => record::decode_head(session, &value)?,
+            };
+            // One key per write: its entries packed into a chunk keyed by the first entry's seq.
+            let prefix = keys::transcript_prefix(session);
+            batch.insert(
+                keys::transcript(&prefix, first),
+                record::encode_chunk(&commit.transcript),
+            );
+            batch.insert(head_key, &record::encode_head(first + entries)[..]);
+        }
+        add_index_ops(batch, &commit.index);
+        Ok(())
     }
 
     /// Runs `body` as one transaction on the tree, turning its errors into [`StoreError`].
@@ -136,11 +183,11 @@ fn next_seq(tx: &TransactionalTree, session: &str, head_key: &[u8]) -> Result<u6
 }
 
 /// Adds index changes to a batch (index keys live under their own tag, see `keys::index`).
-fn add_index_ops(batch: &mut sled::Batch, ops: Vec<IndexOp>) {
+fn add_index_ops(batch: &mut sled::Batch, ops: &[IndexOp]) {
     for op in ops {
         match op {
-            IndexOp::Put { key, value } => batch.insert(keys::index(&key), value),
-            IndexOp::Remove { key } => batch.remove(keys::index(&key)),
+            IndexOp::Put { key, value } => batch.insert(keys::index(key), value.as_slice()),
+            IndexOp::Remove { key } => batch.remove(keys::index(key)),
         }
     }
 }
@@ -162,40 +209,39 @@ impl SessionStore for SledStore {
     }
 
     fn put(&self, session: &str, expected: u64, commit: Commit) -> Result<u64, StoreError> {
-        let key = keys::session(session);
-        let head_key = keys::head(session);
         let version = expected.saturating_add(1);
         let _locked = self.lock(session);
-        let actual = match self.tree.get(&key)? {
-            None => 0,
-            Some(value) => record::version(session, &value)?,
-        };
-        if actual != expected {
-            return Err(StoreError::VersionConflict {
-                session: session.to_owned(),
-                expected,
-                actual,
-            });
-        }
         let mut batch = sled::Batch::default();
-        batch.insert(key, record::encode(version, &commit.snapshot));
-        let entries = commit.transcript.len() as u64;
-        if entries > 0 {
-            let first = match self.tree.get(&head_key)? {
-                None => 0,
-                Some(value) => record::decode_head(session, &value)?,
-            };
-            // One key per turn: the turn's entries packed into a chunk keyed by the first entry's seq.
-            let prefix = keys::transcript_prefix(session);
-            batch.insert(
-                keys::transcript(&prefix, first),
-                record::encode_chunk(&commit.transcript),
-            );
-            batch.insert(head_key, &record::encode_head(first + entries)[..]);
-        }
-        add_index_ops(&mut batch, commit.index);
+        self.add_write(&mut batch, session, expected, version, &commit)?;
         self.tree.apply_batch(batch)?;
         Ok(version)
+    }
+
+    fn put_many(&self, writes: &[Write]) -> Vec<Result<(), StoreError>> {
+        // Every stripe involved, locked in index order (no deadlock with single puts, which take one).
+        let mut stripes: Vec<usize> = writes.iter().map(|w| self.stripe(&w.session)).collect();
+        stripes.sort_unstable();
+        stripes.dedup();
+        let _locked: Vec<MutexGuard<'_, ()>> = stripes
+            .into_iter()
+            .map(|i| {
+                self.stripes[i]
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+            })
+            .collect();
+        let mut batch = sled::Batch::default();
+        let mut results: Vec<Result<(), StoreError>> = writes
+            .iter()
+            .map(|w| self.add_write(&mut batch, &w.session, w.expected, w.version, &w.commit))
+            .collect();
+        if let Err(e) = self.tree.apply_batch(batch) {
+            let e = e.to_string();
+            for r in results.iter_mut().filter(|r| r.is_ok()) {
+                *r = Err(StoreError::Backend(e.clone()));
+            }
+        }
+        results
     }
 
     fn delete(&self, session: &str, expected: u64) -> Result<(), StoreError> {
@@ -351,7 +397,7 @@ impl SessionStore for SledStore {
 
     fn apply_index(&self, ops: Vec<IndexOp>) -> Result<(), StoreError> {
         let mut batch = sled::Batch::default();
-        add_index_ops(&mut batch, ops);
+        add_index_ops(&mut batch, &ops);
         self.tree.apply_batch(batch)?;
         Ok(())
     }

@@ -4,9 +4,10 @@
 //! - `live`: event deliveries per second to live sessions (each event is a committed turn whose replies are
 //!   sent through a channel), against user-message turns per second on the same sessions in the same run;
 //! - `fanout`: one topic event to N sessions that follow the topic, most of them passivated;
-//! - `timers`: start-up time and resident memory with N pending timers in the store.
+//! - `timers-write` then `timers-start`: start-up time and resident memory of a fresh process whose store
+//!   holds N pending timers (compare with N = 0).
 //!
-//! `cargo run --release -p colloquy-loadgen --bin events_bench -- live|fanout|timers [--count N]`
+//! `cargo run --release -p colloquy-loadgen --bin events_bench -- live|fanout|timers-write|timers-start …`
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
@@ -14,7 +15,7 @@ use colloquy_channel::{Inbound, SessionKey};
 use colloquy_core::Event;
 use colloquy_loadgen::procs::self_rss_bytes;
 use colloquy_runtime::{EventBus, RuntimeConfig, Supervisor, SystemClock, Target};
-use colloquy_store::{IndexOp, SessionStore, SledStore};
+use colloquy_store::{IndexOp, SessionStore, SledStore, WriteBehind};
 use colloquy_testkit::{RecordingChannel, flight_bot};
 use futures_util::StreamExt;
 use std::sync::Arc;
@@ -43,11 +44,21 @@ enum What {
         #[arg(long, default_value_t = 100_000)]
         count: usize,
     },
-    /// Start-up and memory with this many pending timers.
-    Timers {
+    /// Writes this many pending timers into a store directory (run before `timers-start`).
+    TimersWrite {
+        /// Store directory (created).
+        #[arg(long)]
+        dir: std::path::PathBuf,
         /// Pending timers written to the store.
         #[arg(long, default_value_t = 1_000_000)]
         count: usize,
+    },
+    /// Opens the store in `dir`, starts the runtime and runs the first timer sweep, in a fresh process:
+    /// reports the time taken and the resident memory after.
+    TimersStart {
+        /// Store directory written by `timers-write`.
+        #[arg(long)]
+        dir: std::path::PathBuf,
     },
 }
 
@@ -73,7 +84,10 @@ fn start(
     dir: &std::path::Path,
     idle: Duration,
 ) -> anyhow::Result<(Supervisor, Arc<RecordingChannel>)> {
-    let store: Arc<dyn SessionStore> = Arc::new(SledStore::open(dir, Some(100))?);
+    // As `colloquy run` opens it with `durability = "interval"`, `flush_interval_ms = 100`.
+    let sled: Arc<dyn SessionStore> = Arc::new(SledStore::open(dir, None)?);
+    let store: Arc<dyn SessionStore> =
+        WriteBehind::start(sled, Some(Duration::from_millis(100)), 64 * 1024 * 1024)?;
     let config = RuntimeConfig {
         idle_timeout: idle,
         mailbox_capacity: 64,
@@ -185,33 +199,39 @@ async fn fanout(count: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn timers(count: usize) -> anyhow::Result<()> {
-    let dir = tempfile::tempdir()?;
+fn timers_write(dir: &std::path::Path, count: usize) -> anyhow::Result<()> {
     let far = 4_000_000_000_000u64;
-    {
-        let store = SledStore::open(dir.path(), Some(1000))?;
-        let value = serde_json::to_vec(&key("x"))?;
-        for chunk in (0..count).collect::<Vec<_>>().chunks(10_000) {
-            let ops = chunk
-                .iter()
-                .map(|i| IndexOp::Put {
-                    key: colloquy_runtime::index_keys::timer(
-                        far + *i as u64,
-                        &format!("flight-bot/bench/u{i}/u{i}"),
-                        "booking",
-                        "nudge",
-                    ),
-                    value: value.clone(),
-                })
-                .collect();
-            store.apply_index(ops)?;
-        }
-        store.flush()?;
+    let store = SledStore::open(dir, None)?;
+    let value = serde_json::to_vec(&key("x"))?;
+    let t = Instant::now();
+    for chunk in (0..count).collect::<Vec<_>>().chunks(10_000) {
+        let ops = chunk
+            .iter()
+            .map(|i| IndexOp::Put {
+                key: colloquy_runtime::index_keys::timer(
+                    far + *i as u64,
+                    &format!("flight-bot/bench/u{i}/u{i}"),
+                    "booking",
+                    "nudge",
+                ),
+                value: value.clone(),
+            })
+            .collect();
+        store.apply_index(ops)?;
     }
+    store.flush()?;
+    println!(
+        "timers-write: {count} pending timers in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn timers_start(dir: &std::path::Path) -> anyhow::Result<()> {
     let rss_before = self_rss_bytes()?;
     let t = Instant::now();
     let report = actix_rt::System::new().block_on(async {
-        let (sup, _) = start(dir.path(), Duration::from_secs(60))?;
+        let (sup, _) = start(dir, Duration::from_secs(60))?;
         let report = sup.fire_due_timers().await?;
         sup.stop_arbiters();
         anyhow::Ok(report)
@@ -219,7 +239,7 @@ fn timers(count: usize) -> anyhow::Result<()> {
     let startup = t.elapsed();
     let rss_after = self_rss_bytes()?;
     println!(
-        "timers: {count} pending; open + start + first sweep {:.0} ms (fired {}, next due found: {}); \
+        "timers-start: open + start + first sweep {:.0} ms (fired {}, a future timer found: {}); \
          RSS {:.1} MiB -> {:.1} MiB",
         startup.as_secs_f64() * 1000.0,
         report.sessions,
@@ -237,6 +257,7 @@ fn main() -> anyhow::Result<()> {
             per_session,
         } => actix_rt::System::new().block_on(live(sessions, per_session)),
         What::Fanout { count } => actix_rt::System::new().block_on(fanout(count)),
-        What::Timers { count } => timers(count),
+        What::TimersWrite { dir, count } => timers_write(&dir, count),
+        What::TimersStart { dir } => timers_start(&dir),
     }
 }
