@@ -27,6 +27,11 @@ mod settings;
 use clap::Parser;
 use std::process::ExitCode;
 
+/// mimalloc instead of the system allocator: under load the server spent over a quarter of its CPU in
+/// glibc malloc/free (perf, docs/BENCHMARKS.md); mimalloc's thread-local free lists remove most of it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
     logging::init(&cli.log);

@@ -106,6 +106,17 @@ pub async fn run(cfg: &CompareConfig) -> anyhow::Result<Comparison> {
         text = crate::bot_config::set_key(&text, "storage", "backend", &format!("\"{backend}\""));
     }
     std::fs::write(&bot_file, text)?;
+    // Files the bot file names relatively (the city gazetteer, data sets) stay where they are: link the
+    // config folder's entries next to the copy.
+    if let Some(config_dir) = cfg.config.canonicalize()?.parent() {
+        for entry in std::fs::read_dir(config_dir)? {
+            let entry = entry?;
+            let link = tmp.path().join(entry.file_name());
+            if !link.exists() {
+                std::os::unix::fs::symlink(entry.path(), link)?;
+            }
+        }
+    }
     let log = tmp.path().join("colloquy.log");
     let mut cmd = Command::new(&cfg.colloquy_bin);
     cmd.arg("run")

@@ -6,8 +6,9 @@
 //! `examples/put_bench.rs`), below what the runtime can process. Batching keeps every guarantee the runtime
 //! relies on:
 //! - compare-and-swap versions are checked here, against the latest buffered version, when `put` is called;
-//! - reads see the buffer (`get` returns the buffered snapshot; reads that span sessions — `scan`,
-//!   `scan_index`, `session_count` — and a buffered session's `transcript` flush the buffer first);
+//! - reads see the buffer: `get` returns the buffered snapshot, `scan_index` lays the buffered index
+//!   changes over the stored ones; `scan`, `session_count` and a buffered session's `transcript` write
+//!   the buffer first;
 //! - durability: `flush()` writes the buffer and then flushes the inner store, so `per_turn` durability
 //!   (group commit calls `flush()` before replying) is unchanged; with `interval` durability the background
 //!   thread does the same every interval, so a crash loses at most the last interval's turns (plus the
@@ -337,8 +338,54 @@ impl SessionStore for WriteBehind {
         after: Option<&[u8]>,
         limit: usize,
     ) -> Result<Vec<IndexEntry>, StoreError> {
-        self.write_pending()?;
-        self.inner.scan_index(prefix, after, limit)
+        // Not a flush (the timer sweep scans every second and must not stall on a batch write): the
+        // inner store's entries with the buffered index changes laid over them. Holding `flushing` keeps
+        // a batch from being half-way between the buffer and the inner store meanwhile.
+        let _one = self.flushing.lock().unwrap_or_else(PoisonError::into_inner);
+        let in_range = |key: &[u8]| key.starts_with(prefix) && after.is_none_or(|a| key > a);
+        let mut overlay: std::collections::BTreeMap<Vec<u8>, Option<Vec<u8>>> =
+            std::collections::BTreeMap::new();
+        for shard in self.shards.iter() {
+            let map = shard.lock().unwrap_or_else(PoisonError::into_inner);
+            for dirty in map.values().filter_map(|e| e.dirty.as_ref()) {
+                for op in &dirty.index {
+                    match op {
+                        IndexOp::Put { key, value } if in_range(key) => {
+                            overlay.insert(key.clone(), Some(value.clone()));
+                        }
+                        IndexOp::Remove { key } if in_range(key) => {
+                            overlay.insert(key.clone(), None);
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        if overlay.is_empty() {
+            return self.inner.scan_index(prefix, after, limit);
+        }
+        let removals = overlay.values().filter(|v| v.is_none()).count();
+        let asked = limit.saturating_add(removals);
+        let stored = self.inner.scan_index(prefix, after, asked)?;
+        // A full page ends at its last key: buffered entries beyond it belong to the next page.
+        let end = (stored.len() == asked)
+            .then(|| stored.last().map(|(k, _)| k.clone()))
+            .flatten();
+        let mut merged: std::collections::BTreeMap<Vec<u8>, Vec<u8>> = stored.into_iter().collect();
+        for (key, value) in overlay {
+            if end.as_ref().is_some_and(|e| &key > e) {
+                continue;
+            }
+            match value {
+                Some(v) => {
+                    merged.insert(key, v);
+                }
+                None => {
+                    merged.remove(&key);
+                }
+            }
+        }
+        Ok(merged.into_iter().take(limit).collect())
     }
 
     fn apply_index(&self, ops: Vec<IndexOp>) -> Result<(), StoreError> {

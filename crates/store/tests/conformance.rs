@@ -165,3 +165,51 @@ fn write_behind_background_thread_writes_within_its_interval() {
     assert_eq!(inner.get("s").unwrap().unwrap().version, 1);
     assert_eq!(store.pending_bytes(), 0);
 }
+
+#[test]
+fn write_behind_index_scans_see_buffered_changes_without_writing_them() {
+    let inner = Arc::new(MemoryStore::new());
+    let store = WriteBehind::start(inner.clone(), None, 1 << 20).unwrap();
+    let with = |ops: Vec<IndexOp>| Commit {
+        snapshot: b"s".to_vec(),
+        transcript: vec![],
+        index: ops,
+    };
+    let put = |k: &[u8]| IndexOp::Put {
+        key: k.to_vec(),
+        value: b"v".to_vec(),
+    };
+    store
+        .put("a", 0, with(vec![put(b"T1"), put(b"T3"), put(b"T5")]))
+        .unwrap();
+    store.flush().unwrap();
+    // Buffered: T2 added, T3 removed.
+    store
+        .put(
+            "a",
+            1,
+            with(vec![
+                put(b"T2"),
+                IndexOp::Remove {
+                    key: b"T3".to_vec(),
+                },
+            ]),
+        )
+        .unwrap();
+    let keys = |entries: Vec<(Vec<u8>, Vec<u8>)>| -> Vec<Vec<u8>> {
+        entries.into_iter().map(|(k, _)| k).collect()
+    };
+    assert_eq!(
+        keys(store.scan_index(b"T", None, 10).unwrap()),
+        vec![b"T1".to_vec(), b"T2".to_vec(), b"T5".to_vec()]
+    );
+    // Paging: two at a time, then the rest.
+    let first = keys(store.scan_index(b"T", None, 2).unwrap());
+    assert_eq!(first, vec![b"T1".to_vec(), b"T2".to_vec()]);
+    assert_eq!(
+        keys(store.scan_index(b"T", Some(b"T2"), 2).unwrap()),
+        vec![b"T5".to_vec()]
+    );
+    // Nothing was written by the scans.
+    assert_eq!(inner.get("a").unwrap().unwrap().version, 1);
+}
