@@ -9,6 +9,7 @@
 //! (±2), bigrams, prefix/suffix, shape, and the intent conjoined with the word (slots depend on the intent).
 
 use crate::annotate::SpanLabel;
+use crate::lexicon::SlotLexicon;
 use crate::softmax::Rng;
 use crate::text::{KeyMap, Token, fnv};
 use serde::{Deserialize, Serialize};
@@ -35,10 +36,8 @@ pub struct Tagger {
     weights: KeyMap<Vec<f32>>,
     /// `trans[prev * tags + tag]`; `prev = tags` is the start.
     trans: Vec<f32>,
-    /// Slot values seen in training (words joined by one space) → how often, per label index.
-    /// A token inside a known value gets a `lex` feature — the "entity match" feature of Snips NLU and
-    /// Rasa's lookup tables, learned from the examples themselves.
-    lexicon: HashMap<String, Vec<(u32, u32)>>,
+    /// Slot values seen in training; a token inside a known value gets a `lex` feature.
+    lexicon: SlotLexicon,
     /// Per intent: which labels its training examples use. Decoding for a known intent only considers
     /// those (slots are intent-specific: a `playlist` never appears in a weather question).
     allowed: HashMap<String, Vec<bool>>,
@@ -129,44 +128,18 @@ fn token_features(text: &str, tokens: &[Token], intent: &str, i: usize) -> Vec<u
     ]
 }
 
-/// Longest slot value (in words) looked up in the lexicon.
-const MAX_VALUE_WORDS: usize = 6;
-
 /// Lexicon features per token: for every known value covering it, `lex|label|B` or `lex|label|I`.
-/// `exclude` lists (value, label) pairs whose count should be reduced by one (a training sentence's own
-/// values, so that the feature is not a perfect, leaked predictor during training).
 fn lexicon_marks(
     tokens: &[Token],
-    lexicon: &HashMap<String, Vec<(u32, u32)>>,
+    lexicon: &SlotLexicon,
     exclude: &[(String, u32)],
 ) -> Vec<Vec<u64>> {
     let mut marks = vec![Vec::new(); tokens.len()];
-    if lexicon.is_empty() {
-        return marks;
-    }
-    for i in 0..tokens.len() {
-        let mut key = String::new();
-        for j in i..tokens.len().min(i + MAX_VALUE_WORDS) {
-            if j > i {
-                key.push(' ');
-            }
-            key.push_str(&tokens[j].norm);
-            let Some(hits) = lexicon.get(&key) else {
-                continue;
-            };
-            for &(label, count) in hits {
-                let own = exclude
-                    .iter()
-                    .filter(|(v, l)| *l == label && *v == key)
-                    .count() as u32;
-                if count > own {
-                    let lb = label.to_le_bytes();
-                    marks[i].push(fnv(&[b"lexB", &lb]));
-                    for m in &mut marks[i + 1..=j] {
-                        m.push(fnv(&[b"lexI", &lb]));
-                    }
-                }
-            }
+    for m in lexicon.find(tokens, exclude) {
+        let lb = m.label.to_le_bytes();
+        marks[m.start].push(fnv(&[b"lexB", &lb]));
+        for t in &mut marks[m.start + 1..m.end] {
+            t.push(fnv(&[b"lexI", &lb]));
         }
     }
     marks
@@ -181,6 +154,14 @@ fn span_key(s: &TaggedSentence, span: &SpanLabel) -> String {
         .take(span.end.saturating_sub(span.start))
         .collect();
     crate::text::words(&text).join(" ")
+}
+
+/// A sentence's annotated values as (lexicon key, label index).
+fn own_values(s: &TaggedSentence, index: &HashMap<String, usize>) -> Vec<(String, u32)> {
+    s.spans
+        .iter()
+        .filter_map(|sp| Some((span_key(s, sp), *index.get(&span_label(sp))? as u32)))
+        .collect()
 }
 
 /// The gold tag sequence of a sentence (tokens overlapping a span get its B/I tags).
@@ -240,27 +221,7 @@ impl Tagger {
                 }
             }
         }
-        let mut counts: HashMap<String, HashMap<u32, u32>> = HashMap::new();
-        for s in data {
-            for span in &s.spans {
-                if let Some(&l) = index.get(&span_label(span)) {
-                    *counts
-                        .entry(span_key(s, span))
-                        .or_default()
-                        .entry(l as u32)
-                        .or_default() += 1;
-                }
-            }
-        }
-        let lexicon: HashMap<String, Vec<(u32, u32)>> = counts
-            .into_iter()
-            .filter(|(k, _)| !k.is_empty())
-            .map(|(k, v)| {
-                let mut v: Vec<(u32, u32)> = v.into_iter().collect();
-                v.sort_unstable();
-                (k, v)
-            })
-            .collect();
+        let lexicon = SlotLexicon::build(data.iter().flat_map(|s| own_values(s, &index)));
         let mut m = Tagger {
             labels,
             weights: KeyMap::default(),
@@ -279,12 +240,7 @@ impl Tagger {
         let feats: Vec<Vec<Vec<u64>>> = data
             .iter()
             .map(|s| {
-                let own: Vec<(String, u32)> = s
-                    .spans
-                    .iter()
-                    .filter_map(|sp| Some((span_key(s, sp), *index.get(&span_label(sp))? as u32)))
-                    .collect();
-                let marks = lexicon_marks(&s.tokens, &m.lexicon, &own);
+                let marks = lexicon_marks(&s.tokens, &m.lexicon, &own_values(s, &index));
                 (0..s.tokens.len())
                     .map(|i| {
                         let mut f = token_features(&s.text, &s.tokens, &s.intent, i);
@@ -346,6 +302,25 @@ impl Tagger {
         m.weights
             .retain(|_, row| row.iter().any(|w| w.abs() > 1e-6));
         m
+    }
+
+    /// Labels of the known slot values in `tokens` (one per match, in order). For a training sentence
+    /// (`own`), its own annotated values are left out once, as the tagger does in training.
+    pub fn known_values(&self, tokens: &[Token], own: Option<&TaggedSentence>) -> Vec<&str> {
+        let exclude = own.map_or_else(Vec::new, |s| {
+            s.spans
+                .iter()
+                .filter_map(|sp| {
+                    let l = self.labels.binary_search(&span_label(sp)).ok()?;
+                    Some((span_key(s, sp), l as u32))
+                })
+                .collect()
+        });
+        self.lexicon
+            .find(tokens, &exclude)
+            .into_iter()
+            .map(|m| self.labels[m.label as usize].as_str())
+            .collect()
     }
 
     /// Labels the tagger knows (`entity` or `entity:role`).
