@@ -1,11 +1,12 @@
 //! Learned slot filling for open-vocabulary entities (song titles, restaurant names): a linear-chain
 //! sequence labeller over BIO tags, decoded with Viterbi. The weights are trained as a CRF
-//! ([`crf`](self), SGD on the log-likelihood) for up to [`CRF_MAX_SENTENCES`] sentences and as an averaged
-//! structured perceptron (Collins 2002, [`perceptron`](self)) above that.
+//! (`tagger/crf.rs`, SGD on the log-likelihood) for up to [`CRF_MAX_SENTENCES`] sentences and as an averaged
+//! structured perceptron (Collins 2002, `tagger/perceptron.rs`) above that.
 //!
 //! Hand-written: the model is a hash map of weight rows plus a tag-transition matrix. A CRF crate
-//! (`crfsuite` bindings) would add C code and a build step; the two trainers are ~150 lines each. Features per token: the word, its neighbours
-//! (±2), bigrams, prefix/suffix, shape, and the intent conjoined with the word (slots depend on the intent).
+//! (`crfsuite` bindings) would add C code and a build step; the two trainers are 80–180 lines each.
+//! Features per token: the word, its neighbours (±2), bigrams, prefix/suffix, shape, known slot values
+//! ([`crate::lexicon`]), and the intent conjoined with the word (slots depend on the intent).
 
 use crate::annotate::SpanLabel;
 use crate::lexicon::SlotLexicon;
