@@ -2,6 +2,9 @@
 //! crate only (the CLI pulls in the whole server): same loaders, same `eval::train_test`, same report.
 //!
 //! `cargo run --release -p colloquy-nlu --example nlu_eval -- [--limit N] [--epochs N] TRAIN… -- TEST…`
+//!
+//! `--limit N --holdout TRAIN…` trains on the first N examples per intent and tests on the rest of the
+//! training files: a development set for choosing settings without looking at the test queries.
 
 use colloquy_nlu::{NluSpec, dataset, eval};
 use std::collections::HashMap;
@@ -13,18 +16,21 @@ fn main() {
     let mut spec = NluSpec::default();
     let (mut train, mut test) = (Vec::new(), Vec::new());
     let mut in_test = false;
+    let mut holdout = false;
     while let Some(a) = args.next() {
         match a.as_str() {
             "--limit" => limit = args.next().and_then(|n| n.parse().ok()),
             "--epochs" => {
                 spec.settings.epochs = args.next().and_then(|n| n.parse().ok()).unwrap_or(0)
             }
+            "--holdout" => holdout = true,
             "--" => in_test = true,
             path if in_test => test.push(PathBuf::from(path)),
             path => train.push(PathBuf::from(path)),
         }
     }
-    let load = |files: &[PathBuf], limit: Option<usize>| {
+    // `keep(count)`: whether the `count`-th example (1-based) of an intent is kept.
+    let load = |files: &[PathBuf], keep: &dyn Fn(usize) -> bool| {
         let mut out = Vec::new();
         for f in files {
             let mut ex = dataset::load_file(f).unwrap_or_else(|e| panic!("{e}"));
@@ -32,13 +38,18 @@ fn main() {
             ex.retain(|e| {
                 let c = seen.entry(e.intent.clone()).or_default();
                 *c += 1;
-                limit.is_none_or(|n| *c <= n)
+                keep(*c)
             });
             out.extend(ex);
         }
         out
     };
-    let (train, test) = (load(&train, limit), load(&test, None));
+    let first = |c: usize| limit.is_none_or(|n| c <= n);
+    let (train, test) = if holdout {
+        (load(&train, &first), load(&train, &|c| !first(c)))
+    } else {
+        (load(&train, &first), load(&test, &|_| true))
+    };
     let report = eval::train_test(&spec, &train, &test, 0.0).unwrap_or_else(|e| panic!("{e}"));
     print!("{}", report.table());
 }

@@ -73,6 +73,8 @@ pub struct EvalReport {
     pub slot_f1_micro: f64,
     /// Per intent: the mean F1 over the slots that intent's test examples contain; then the mean over intents.
     pub slot_f1_per_intent_mean: f64,
+    /// Per intent: the mean F1 over the slots that intent's test examples contain (intents with slots).
+    pub slot_f1_by_intent: BTreeMap<String, f64>,
     /// Share of out-of-scope test examples rejected (None when there are none).
     pub out_of_scope_recall: Option<f64>,
     /// Wall time spent training (all folds), seconds.
@@ -239,18 +241,19 @@ fn report(t: Tally) -> EvalReport {
         fp: a.fp + c.fp,
         fn_: a.fn_ + c.fn_,
     });
-    let intent_means: Vec<f64> = t
+    let slot_f1_by_intent: BTreeMap<String, f64> = t
         .slots_by_intent
-        .values()
-        .filter_map(|slots| {
+        .iter()
+        .filter_map(|(intent, slots)| {
             let f: Vec<f64> = slots
                 .values()
                 .filter(|c| c.tp + c.fn_ > 0)
                 .map(|c| c.prf().f1)
                 .collect();
-            (!f.is_empty()).then(|| f.iter().sum::<f64>() / f.len() as f64)
+            (!f.is_empty()).then(|| (intent.clone(), f.iter().sum::<f64>() / f.len() as f64))
         })
         .collect();
+    let intent_means: Vec<f64> = slot_f1_by_intent.values().copied().collect();
     EvalReport {
         train_examples: t.train_examples,
         test_examples: t.total,
@@ -264,6 +267,7 @@ fn report(t: Tally) -> EvalReport {
         } else {
             intent_means.iter().sum::<f64>() / intent_means.len() as f64
         },
+        slot_f1_by_intent,
         out_of_scope_recall: (t.oos.1 > 0).then(|| ratio(t.oos.0, t.oos.1)),
         train_seconds: t.train_seconds,
         recognize_micros: if t.total == 0 {
@@ -319,6 +323,12 @@ impl EvalReport {
                     p.precision, p.recall, p.f1, p.support
                 );
             }
+            let by_intent: Vec<String> = self
+                .slot_f1_by_intent
+                .iter()
+                .map(|(i, f)| format!("{i} {f:.3}"))
+                .collect();
+            let _ = writeln!(s, "slot f1 by intent: {}", by_intent.join(", "));
             let _ = writeln!(
                 s,
                 "slot f1: {:.3} (all slots), {:.3} (mean per intent of its slots' F1)",

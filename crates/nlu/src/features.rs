@@ -23,10 +23,14 @@ pub struct Featurizer {
     idf: Vec<f32>,
 }
 
-/// Raw feature keys of a tokenized sentence; the flag is true for char n-grams. Allocation-light: one
-/// buffer is reused for every n-gram (this runs for every message).
-fn keys(tokens: &[Token]) -> Vec<(u64, bool)> {
-    let mut out = Vec::with_capacity(tokens.len() * 16);
+/// Raw feature keys of a tokenized sentence and its extra sentence-level features (e.g. the labels of
+/// known slot values it mentions); the flag is true for char n-grams. Allocation-light: one buffer is
+/// reused for every n-gram (this runs for every message).
+fn keys<S: AsRef<str>>(tokens: &[Token], extras: &[S]) -> Vec<(u64, bool)> {
+    let mut out = Vec::with_capacity(tokens.len() * 16 + extras.len());
+    for e in extras {
+        out.push((fnv(&[b"e", e.as_ref().as_bytes()]), false));
+    }
     fn word(t: &Token) -> &str {
         if t.norm.bytes().any(|b| b.is_ascii_digit()) {
             "<num>"
@@ -61,11 +65,12 @@ fn keys(tokens: &[Token]) -> Vec<(u64, bool)> {
 }
 
 impl Featurizer {
-    /// Learns the vocabulary from `sentences`; keeps features seen in at least `min_df` sentences.
-    pub fn fit(sentences: &[Vec<Token>], min_df: usize) -> Featurizer {
+    /// Learns the vocabulary from `sentences` (tokens and extra features); keeps features seen in at
+    /// least `min_df` sentences.
+    pub fn fit<S: AsRef<str>>(sentences: &[(Vec<Token>, Vec<S>)], min_df: usize) -> Featurizer {
         let mut df: KeyMap<usize> = KeyMap::default();
-        for s in sentences {
-            let mut ks: Vec<u64> = keys(s).into_iter().map(|(k, _)| k).collect();
+        for (s, extras) in sentences {
+            let mut ks: Vec<u64> = keys(s, extras).into_iter().map(|(k, _)| k).collect();
             ks.sort_unstable();
             ks.dedup();
             for k in ks {
@@ -93,12 +98,13 @@ impl Featurizer {
         self.idf.is_empty()
     }
 
-    /// The feature vector of a sentence and the share of its words the vocabulary knows (0..1).
-    pub fn transform(&self, tokens: &[Token]) -> (Sparse, f32) {
+    /// The feature vector of a sentence (tokens and extra features) and the share of its words the
+    /// vocabulary knows (0..1).
+    pub fn transform<S: AsRef<str>>(&self, tokens: &[Token], extras: &[S]) -> (Sparse, f32) {
         let mut counts: KeyMap<(f32, bool)> = KeyMap::default();
         let mut words = 0usize;
         let mut known = 0usize;
-        for (k, is_char) in keys(tokens) {
+        for (k, is_char) in keys(tokens, extras) {
             if let Some(&i) = self.index.get(&k) {
                 counts.entry(u64::from(i)).or_insert((0.0, is_char)).0 += 1.0;
             }
@@ -159,15 +165,27 @@ mod tests {
 
     #[test]
     fn known_features_are_normalized_and_unknown_words_lower_coverage() {
-        let f = Featurizer::fit(&[tokens("book a flight"), tokens("weather in Paris")], 1);
+        let none: Vec<&str> = Vec::new();
+        let f = Featurizer::fit(
+            &[
+                (tokens("book a flight"), none.clone()),
+                (tokens("weather in Paris"), vec!["city"]),
+            ],
+            1,
+        );
         assert!(!f.is_empty());
-        let (v, coverage) = f.transform(&tokens("book a flight"));
+        let (v, coverage) = f.transform(&tokens("book a flight"), &none);
         let norm: f32 = v.iter().map(|(_, x)| x * x).sum();
         assert!((norm - 1.0).abs() < 1e-4, "{norm}");
         assert!((coverage - 1.0).abs() < 1e-6);
-        let (_, half) = f.transform(&tokens("book zebras"));
+        let (_, half) = f.transform(&tokens("book zebras"), &none);
         assert!((half - 0.5).abs() < 1e-6);
-        let (empty, zero) = f.transform(&tokens("🙂"));
+        let (with_extra, _) = f.transform(&tokens("book zebras"), &["city"]);
+        assert_eq!(
+            with_extra.len(),
+            f.transform(&tokens("book zebras"), &none).0.len() + 1
+        );
+        let (empty, zero) = f.transform(&tokens("🙂"), &none);
         assert!(empty.is_empty() && zero == 0.0);
     }
 }

@@ -8,7 +8,8 @@
 //! - [`pattern`]: [`PatternRecognizer`]: regex patterns, command phrases and example overlap (rules).
 //! - [`features`]: TF-IDF over word and character n-grams.
 //! - [`softmax`]: the multinomial logistic regression intent classifier (sparse SGD).
-//! - [`tagger`]: the learned slot tagger (averaged structured perceptron, Viterbi).
+//! - [`tagger`]: the learned slot tagger (CRF or averaged structured perceptron by data size, Viterbi).
+//! - [`lexicon`]: slot values seen in the examples, found in a sentence (tagger and classifier features).
 //! - [`annotate`]: inline annotations in examples, `[Lahore](city:from)`.
 //! - [`gazetteer`]: closed-list entities with synonyms, typo tolerance and roles (Aho–Corasick).
 //! - [`builtin`]: yes/no, numbers, money.
@@ -28,6 +29,7 @@ pub mod error;
 pub mod eval;
 pub mod features;
 pub mod gazetteer;
+pub mod lexicon;
 pub mod pattern;
 pub mod recognizer;
 pub mod softmax;

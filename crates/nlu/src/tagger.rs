@@ -1,18 +1,32 @@
 //! Learned slot filling for open-vocabulary entities (song titles, restaurant names): a linear-chain
-//! sequence labeller over BIO tags, trained as an averaged structured perceptron (Collins 2002) and decoded
-//! with Viterbi.
+//! sequence labeller over BIO tags, decoded with Viterbi. The weights are trained as a CRF
+//! (`tagger/crf.rs`, SGD on the log-likelihood) for up to [`CRF_MAX_SENTENCES`] sentences and as an averaged
+//! structured perceptron (Collins 2002, `tagger/perceptron.rs`) above that.
 //!
-//! Hand-written: the model is a hash map of weight rows plus a tag-transition matrix (~200 lines with
-//! training and decoding). A CRF crate (`crfsuite` bindings) would add C code and a build step for a model
-//! whose accuracy on small data is within a point or two of the averaged perceptron; the perceptron also
-//! trains in a few passes without tuning a learning rate. Features per token: the word, its neighbours
-//! (±2), bigrams, prefix/suffix, shape, and the intent conjoined with the word (slots depend on the intent).
+//! Hand-written: the model is a hash map of weight rows plus a tag-transition matrix. A CRF crate
+//! (`crfsuite` bindings) would add C code and a build step; the two trainers are 80–180 lines each.
+//! Features per token: the word, its neighbours (±2), bigrams, prefix/suffix, shape, known slot values
+//! ([`crate::lexicon`]), and the intent conjoined with the word (slots depend on the intent).
 
 use crate::annotate::SpanLabel;
-use crate::softmax::Rng;
+use crate::lexicon::SlotLexicon;
 use crate::text::{KeyMap, Token, fnv};
+use crf::CrfConfig;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+
+mod crf;
+mod perceptron;
+
+/// Up to this many training sentences the weights are trained as a CRF, above it by the averaged
+/// perceptron. On 490 SNIPS sentences the CRF is more accurate (slot F1 0.851 against 0.834 on the
+/// held-out rest of the training pool, 0.834 against 0.817 on the test set); on 13,784 both give 0.96 but
+/// the CRF takes 4× longer to train, because it updates every candidate tag of every token, not only the
+/// mistakes.
+pub const CRF_MAX_SENTENCES: usize = 2_000;
+
+/// The least number of CRF steps (sentences seen): tiny training sets get more passes.
+const CRF_MIN_STEPS: usize = 5_000;
 
 /// One training sentence: its tokens, the intent, and labelled char spans.
 #[derive(Debug, Clone)]
@@ -35,10 +49,8 @@ pub struct Tagger {
     weights: KeyMap<Vec<f32>>,
     /// `trans[prev * tags + tag]`; `prev = tags` is the start.
     trans: Vec<f32>,
-    /// Slot values seen in training (words joined by one space) → how often, per label index.
-    /// A token inside a known value gets a `lex` feature — the "entity match" feature of Snips NLU and
-    /// Rasa's lookup tables, learned from the examples themselves.
-    lexicon: HashMap<String, Vec<(u32, u32)>>,
+    /// Slot values seen in training; a token inside a known value gets a `lex` feature.
+    lexicon: SlotLexicon,
     /// Per intent: which labels its training examples use. Decoding for a known intent only considers
     /// those (slots are intent-specific: a `playlist` never appears in a weather question).
     allowed: HashMap<String, Vec<bool>>,
@@ -129,44 +141,18 @@ fn token_features(text: &str, tokens: &[Token], intent: &str, i: usize) -> Vec<u
     ]
 }
 
-/// Longest slot value (in words) looked up in the lexicon.
-const MAX_VALUE_WORDS: usize = 6;
-
 /// Lexicon features per token: for every known value covering it, `lex|label|B` or `lex|label|I`.
-/// `exclude` lists (value, label) pairs whose count should be reduced by one (a training sentence's own
-/// values, so that the feature is not a perfect, leaked predictor during training).
 fn lexicon_marks(
     tokens: &[Token],
-    lexicon: &HashMap<String, Vec<(u32, u32)>>,
+    lexicon: &SlotLexicon,
     exclude: &[(String, u32)],
 ) -> Vec<Vec<u64>> {
     let mut marks = vec![Vec::new(); tokens.len()];
-    if lexicon.is_empty() {
-        return marks;
-    }
-    for i in 0..tokens.len() {
-        let mut key = String::new();
-        for j in i..tokens.len().min(i + MAX_VALUE_WORDS) {
-            if j > i {
-                key.push(' ');
-            }
-            key.push_str(&tokens[j].norm);
-            let Some(hits) = lexicon.get(&key) else {
-                continue;
-            };
-            for &(label, count) in hits {
-                let own = exclude
-                    .iter()
-                    .filter(|(v, l)| *l == label && *v == key)
-                    .count() as u32;
-                if count > own {
-                    let lb = label.to_le_bytes();
-                    marks[i].push(fnv(&[b"lexB", &lb]));
-                    for m in &mut marks[i + 1..=j] {
-                        m.push(fnv(&[b"lexI", &lb]));
-                    }
-                }
-            }
+    for m in lexicon.find(tokens, exclude) {
+        let lb = m.label.to_le_bytes();
+        marks[m.start].push(fnv(&[b"lexB", &lb]));
+        for t in &mut marks[m.start + 1..m.end] {
+            t.push(fnv(&[b"lexI", &lb]));
         }
     }
     marks
@@ -181,6 +167,14 @@ fn span_key(s: &TaggedSentence, span: &SpanLabel) -> String {
         .take(span.end.saturating_sub(span.start))
         .collect();
     crate::text::words(&text).join(" ")
+}
+
+/// A sentence's annotated values as (lexicon key, label index).
+fn own_values(s: &TaggedSentence, index: &HashMap<String, usize>) -> Vec<(String, u32)> {
+    s.spans
+        .iter()
+        .filter_map(|sp| Some((span_key(s, sp), *index.get(&span_label(sp))? as u32)))
+        .collect()
 }
 
 /// The gold tag sequence of a sentence (tokens overlapping a span get its B/I tags).
@@ -204,6 +198,12 @@ fn gold_tags(s: &TaggedSentence, label_index: &HashMap<String, usize>) -> Vec<us
         }
     }
     tags
+}
+
+/// BIO: an `I-x` tag only follows `B-x` or `I-x` (`prev == tags` is the sentence start); other
+/// transitions are forbidden in decoding and in CRF training.
+fn transition_ok(tags: usize, prev: usize, tag: usize) -> bool {
+    tag == 0 || tag % 2 == 1 || (prev != tags && prev != 0 && (prev - 1) / 2 == (tag - 1) / 2)
 }
 
 /// `entity` or `entity:role`.
@@ -240,27 +240,7 @@ impl Tagger {
                 }
             }
         }
-        let mut counts: HashMap<String, HashMap<u32, u32>> = HashMap::new();
-        for s in data {
-            for span in &s.spans {
-                if let Some(&l) = index.get(&span_label(span)) {
-                    *counts
-                        .entry(span_key(s, span))
-                        .or_default()
-                        .entry(l as u32)
-                        .or_default() += 1;
-                }
-            }
-        }
-        let lexicon: HashMap<String, Vec<(u32, u32)>> = counts
-            .into_iter()
-            .filter(|(k, _)| !k.is_empty())
-            .map(|(k, v)| {
-                let mut v: Vec<(u32, u32)> = v.into_iter().collect();
-                v.sort_unstable();
-                (k, v)
-            })
-            .collect();
+        let lexicon = SlotLexicon::build(data.iter().flat_map(|s| own_values(s, &index)));
         let mut m = Tagger {
             labels,
             weights: KeyMap::default(),
@@ -271,20 +251,10 @@ impl Tagger {
         if m.labels.is_empty() {
             return m;
         }
-        // Averaging: totals accumulate weight × time since last change (lazy update).
-        let mut total: KeyMap<Vec<f32>> = KeyMap::default();
-        let mut stamp: KeyMap<Vec<u32>> = KeyMap::default();
-        let mut trans_total = vec![0.0f32; m.trans.len()];
-        let mut trans_stamp = vec![0u32; m.trans.len()];
         let feats: Vec<Vec<Vec<u64>>> = data
             .iter()
             .map(|s| {
-                let own: Vec<(String, u32)> = s
-                    .spans
-                    .iter()
-                    .filter_map(|sp| Some((span_key(s, sp), *index.get(&span_label(sp))? as u32)))
-                    .collect();
-                let marks = lexicon_marks(&s.tokens, &m.lexicon, &own);
+                let marks = lexicon_marks(&s.tokens, &m.lexicon, &own_values(s, &index));
                 (0..s.tokens.len())
                     .map(|i| {
                         let mut f = token_features(&s.text, &s.tokens, &s.intent, i);
@@ -295,62 +265,53 @@ impl Tagger {
             })
             .collect();
         let golds: Vec<Vec<usize>> = data.iter().map(|s| gold_tags(s, &index)).collect();
-        let mut order: Vec<usize> = (0..data.len()).collect();
-        let mut rng = Rng::new(7);
-        let mut t: u32 = 1;
-        for _ in 0..epochs {
-            rng.shuffle(&mut order);
-            for &n in &order {
-                let guess = m.viterbi(&feats[n], &data[n].intent);
-                let gold = &golds[n];
-                if &guess != gold {
-                    for (i, f) in feats[n].iter().enumerate() {
-                        if guess[i] == gold[i] {
-                            continue;
-                        }
-                        for key in f {
-                            for (tag, delta) in [(gold[i], 1.0), (guess[i], -1.0)] {
-                                let row = m.weights.entry(*key).or_insert_with(|| vec![0.0; tags]);
-                                let tot = total.entry(*key).or_insert_with(|| vec![0.0; tags]);
-                                let st = stamp.entry(*key).or_insert_with(|| vec![0; tags]);
-                                tot[tag] += (t - st[tag]) as f32 * row[tag];
-                                st[tag] = t;
-                                row[tag] += delta;
-                            }
-                        }
-                    }
-                    for (seq, delta) in [(gold, 1.0), (&guess, -1.0)] {
-                        let mut prev = tags;
-                        for &tag in seq {
-                            let k = prev * tags + tag;
-                            trans_total[k] += (t - trans_stamp[k]) as f32 * m.trans[k];
-                            trans_stamp[k] = t;
-                            m.trans[k] += delta;
-                            prev = tag;
-                        }
-                    }
-                }
-                t += 1;
-            }
-        }
-        for (key, row) in &mut m.weights {
-            if let (Some(tot), Some(st)) = (total.get(key), stamp.get(key)) {
-                for tag in 0..tags {
-                    row[tag] = (tot[tag] + (t - st[tag]) as f32 * row[tag]) / t as f32;
-                }
-            }
-        }
-        for k in 0..m.trans.len() {
-            m.trans[k] = (trans_total[k] + (t - trans_stamp[k]) as f32 * m.trans[k]) / t as f32;
+        let intents: Vec<&str> = data.iter().map(|s| s.intent.as_str()).collect();
+        if data.len() <= CRF_MAX_SENTENCES {
+            // SGD needs a number of steps, not of passes: a bot with 7 examples gets more passes.
+            let cfg = CrfConfig {
+                epochs: epochs.max(CRF_MIN_STEPS.div_ceil(data.len())),
+                ..CrfConfig::default()
+            };
+            m.train_crf(&feats, &golds, &intents, cfg);
+        } else {
+            m.train_perceptron(&feats, &golds, &intents, epochs);
         }
         m.weights
             .retain(|_, row| row.iter().any(|w| w.abs() > 1e-6));
         m
     }
 
+    /// Labels of the known slot values in `tokens` (one per match, in order). For a training sentence
+    /// (`own`), its own annotated values are left out once, as the tagger does in training.
+    pub fn known_values(&self, tokens: &[Token], own: Option<&TaggedSentence>) -> Vec<&str> {
+        let exclude = own.map_or_else(Vec::new, |s| {
+            s.spans
+                .iter()
+                .filter_map(|sp| {
+                    let l = self.labels.binary_search(&span_label(sp)).ok()?;
+                    Some((span_key(s, sp), l as u32))
+                })
+                .collect()
+        });
+        self.lexicon
+            .find(tokens, &exclude)
+            .into_iter()
+            .map(|m| self.labels[m.label as usize].as_str())
+            .collect()
+    }
+
     /// Labels the tagger knows (`entity` or `entity:role`).
     pub fn labels(&self) -> &[String] {
         &self.labels
+    }
+
+    /// The tags decoding considers for `intent`: `O` and the B/I tags of the labels its examples use (all
+    /// labels for an unknown intent).
+    fn candidates(&self, intent: &str) -> Vec<usize> {
+        let permitted = self.allowed.get(intent);
+        (0..1 + 2 * self.labels.len())
+            .filter(|&tag| tag == 0 || permitted.is_none_or(|p| p[(tag - 1) / 2]))
+            .collect()
     }
 
     fn viterbi(&self, feats: &[Vec<u64>], intent: &str) -> Vec<usize> {
@@ -375,13 +336,7 @@ impl Tagger {
                 e
             })
             .collect();
-        // An I- tag must follow its own B- or I-: other transitions are forbidden.
-        let allowed = |prev: usize, tag: usize| {
-            label_ok(tag)
-                && (tag == 0
-                    || tag % 2 == 1
-                    || (prev != tags && prev != 0 && (prev - 1) / 2 == (tag - 1) / 2))
-        };
+        let allowed = |prev: usize, tag: usize| label_ok(tag) && transition_ok(tags, prev, tag);
         // Only the tags the intent permits are visited: with a few slots per intent this makes decoding
         // independent of the total number of labels.
         let cand: Vec<usize> = (0..tags).filter(|t| label_ok(*t)).collect();
@@ -470,20 +425,30 @@ mod tests {
         }
     }
 
-    #[test]
-    fn learns_open_vocabulary_spans_from_context() {
-        let data: Vec<TaggedSentence> = [
-            "play [yellow submarine](song) please",
-            "play [hey jude](song)",
-            "can you play [let it be](song) for me",
-            "play [bohemian rhapsody](song) by [queen](artist)",
-            "play something by [abba](artist)",
-            "i want to hear [imagine](song) by [john lennon](artist)",
-            "put on [wonderwall](song)",
-        ]
-        .iter()
-        .map(|e| sentence(e))
-        .collect();
+    const MUSIC: [&str; 11] = [
+        "play [yellow submarine](song) please",
+        "play [hey jude](song)",
+        "can you play [let it be](song) for me",
+        "play [bohemian rhapsody](song) by [queen](artist)",
+        "play something by [abba](artist)",
+        "i want to hear [imagine](song) by [john lennon](artist)",
+        "put on [wonderwall](song)",
+        "play [stairway to heaven](song)",
+        "please play [thriller](song) by [michael jackson](artist)",
+        "play [fix you](song) now",
+        "play some [nirvana](artist)",
+    ];
+
+    /// Trains on `copies` copies of [`MUSIC`] and checks what a new sentence gets. (With only the first
+    /// seven examples the CRF leaves the unseen title "purple rain" untagged, the perceptron tags it; with
+    /// eleven both do. On the SNIPS pool the CRF is the better of the two from 5 examples per intent up.)
+    fn learns_open_vocabulary_spans_from_context(copies: usize) {
+        let data: Vec<TaggedSentence> = MUSIC
+            .iter()
+            .cycle()
+            .take(MUSIC.len() * copies)
+            .map(|e| sentence(e))
+            .collect();
         let m = Tagger::train(&data, 10);
         let text = "play purple rain by prince";
         let found: Vec<(String, String)> = m
@@ -498,5 +463,17 @@ mod tests {
         assert!(found.iter().any(|(_, l)| l == "song"), "{found:?}");
         let again = Tagger::train(&data, 10);
         assert_eq!(again.trans, m.trans, "training is deterministic");
+    }
+
+    #[test]
+    fn the_crf_learns_open_vocabulary_spans_from_context() {
+        learns_open_vocabulary_spans_from_context(1);
+    }
+
+    #[test]
+    fn the_perceptron_learns_open_vocabulary_spans_from_context() {
+        let copies = CRF_MAX_SENTENCES / MUSIC.len() + 1;
+        assert!(MUSIC.len() * copies > CRF_MAX_SENTENCES);
+        learns_open_vocabulary_spans_from_context(copies);
     }
 }

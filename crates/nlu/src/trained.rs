@@ -89,37 +89,6 @@ impl TrainedModel {
                 mask(&e.text, t, &spans)
             })
             .collect();
-        let min_df = if spec.examples.len() > 5_000 { 2 } else { 1 };
-        let featurizer = Featurizer::fit(&masked, min_df);
-        let data: Vec<(Sparse, usize)> = spec
-            .examples
-            .iter()
-            .zip(&masked)
-            .map(|(e, t)| {
-                let c = classes.binary_search(&e.intent).unwrap_or(0);
-                (featurizer.transform(t).0, c)
-            })
-            .collect();
-        // Fewer passes over more data: the number of SGD steps matters, not the number of passes.
-        let epochs = match spec.settings.epochs {
-            0 => (100_000 / data.len().max(1)).clamp(5, 40),
-            n => n,
-        };
-        let (softmax, exemplars) = if classes.len() >= 2 {
-            let cfg = SoftmaxConfig {
-                epochs,
-                ..SoftmaxConfig::default()
-            };
-            (
-                Softmax::train(&data, featurizer.len(), classes.len(), cfg),
-                Vec::new(),
-            )
-        } else {
-            (
-                Softmax::default(),
-                data.iter().map(|(x, _)| x.clone()).collect(),
-            )
-        };
         let skip = rule_entity_kinds(spec);
         let sentences: Vec<TaggedSentence> = spec
             .examples
@@ -142,6 +111,43 @@ impl TrainedModel {
             n => n,
         };
         let tagger = Tagger::train(&sentences, tagger_epochs);
+        // Known slot values the sentence mentions (its own values left out) are sentence features.
+        let inputs: Vec<(Vec<Token>, Vec<&str>)> = masked
+            .into_iter()
+            .zip(&sentences)
+            .map(|(m, s)| (m, tagger.known_values(&s.tokens, Some(s))))
+            .collect();
+        let min_df = if spec.examples.len() > 5_000 { 2 } else { 1 };
+        let featurizer = Featurizer::fit(&inputs, min_df);
+        let data: Vec<(Sparse, usize)> = spec
+            .examples
+            .iter()
+            .zip(&inputs)
+            .map(|(e, (t, extras))| {
+                let c = classes.binary_search(&e.intent).unwrap_or(0);
+                (featurizer.transform(t, extras).0, c)
+            })
+            .collect();
+        // Fewer passes over more data: the number of SGD steps matters, not the number of passes.
+        let epochs = match spec.settings.epochs {
+            0 => (100_000 / data.len().max(1)).clamp(5, 40),
+            n => n,
+        };
+        let (softmax, exemplars) = if classes.len() >= 2 {
+            let cfg = SoftmaxConfig {
+                epochs,
+                ..SoftmaxConfig::default()
+            };
+            (
+                Softmax::train(&data, featurizer.len(), classes.len(), cfg),
+                Vec::new(),
+            )
+        } else {
+            (
+                Softmax::default(),
+                data.iter().map(|(x, _)| x.clone()).collect(),
+            )
+        };
         let mut known_words = BTreeSet::new();
         for (e, t) in spec.examples.iter().zip(&toks) {
             for tok in t {
@@ -164,12 +170,14 @@ impl TrainedModel {
         }
     }
 
-    /// Ranked intents for tokenized text (out-of-scope mass removed), best first.
-    pub fn intents(&self, toks: &[Token]) -> Vec<IntentMatch> {
+    /// Ranked intents (out-of-scope mass removed), best first, for a message: its tokens with declared
+    /// entities masked (`masked`) and as typed (`toks`, where known slot values are looked up).
+    pub fn intents(&self, masked: &[Token], toks: &[Token]) -> Vec<IntentMatch> {
         if self.classes.is_empty() {
             return Vec::new();
         }
-        let (x, coverage) = self.featurizer.transform(toks);
+        let extras = self.tagger.known_values(toks, None);
+        let (x, coverage) = self.featurizer.transform(masked, &extras);
         if x.is_empty() {
             return Vec::new();
         }
@@ -382,7 +390,7 @@ impl Recognizer for TrainedRecognizer {
             .map(|e| (e.span.0, e.span.1, e.kind.clone()))
             .collect();
         let mut intents = self.rules.intents(text);
-        for m in self.model.intents(&mask(text, &toks, &spans)) {
+        for m in self.model.intents(&mask(text, &toks, &spans), &toks) {
             match intents.iter_mut().find(|i| i.name == m.name) {
                 Some(i) => i.confidence = i.confidence.max(m.confidence),
                 None => intents.push(m),
