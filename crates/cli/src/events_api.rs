@@ -219,7 +219,27 @@ fn session_key(bot: &str, id: &str) -> Option<SessionKey> {
     if [channel, conversation, user].iter().any(|p| p.is_empty()) {
         return None;
     }
-    let unescape = |s: &str| s.replace("%2F", "/").replace("%25", "%");
+    // One pass, case-insensitive: `%2F`/`%2f` → `/`, `%25` → `%`; anything else stays as written.
+    let unescape = |s: &str| {
+        let mut out = String::with_capacity(s.len());
+        let mut rest = s;
+        while let Some(i) = rest.find('%') {
+            out.push_str(&rest[..i]);
+            let code = rest.get(i + 1..i + 3).map(str::to_ascii_uppercase);
+            match code.as_deref() {
+                Some("2F") => out.push('/'),
+                Some("25") => out.push('%'),
+                _ => {
+                    out.push('%');
+                    rest = &rest[i + 1..];
+                    continue;
+                }
+            }
+            rest = &rest[i + 3..];
+        }
+        out.push_str(rest);
+        out
+    };
     Some(SessionKey {
         bot: bot.to_owned(),
         channel: unescape(channel),
@@ -410,6 +430,13 @@ mod tests {
     #[test]
     fn api_session_ids_map_to_keys() {
         let k = session_key("b", "websocket/u%2Fx/u%25").unwrap_or_else(|| panic!("parses"));
+        let lower = session_key("b", "websocket/u%2fx/u%25").unwrap_or_else(|| panic!("parses"));
+        assert_eq!(lower, k);
+        let literal = session_key("b", "w/a%252F/50%").unwrap_or_else(|| panic!("parses"));
+        assert_eq!(
+            (literal.conversation.as_str(), literal.user.as_str()),
+            ("a%2F", "50%")
+        );
         assert_eq!(
             (k.channel.as_str(), k.conversation.as_str(), k.user.as_str()),
             ("websocket", "u/x", "u%")

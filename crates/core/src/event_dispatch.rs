@@ -15,7 +15,9 @@ use crate::template;
 use crate::timer::{Effect, Subscription, Timer};
 
 /// Rounds of "apply effects, deliver queued events" per turn; a context that keeps queueing is cut off.
-const MAX_SETTLE_ROUNDS: usize = 8;
+const MAX_SETTLE_ROUNDS: usize = 16;
+/// Events held per session by `queue` policies; beyond it the oldest is dropped.
+pub const MAX_QUEUED: usize = 32;
 
 impl Engine {
     /// Handles an event sent to the session (a price change, a message from a CRM).
@@ -46,6 +48,18 @@ impl Engine {
         due.sort_by_key(|t| t.due_ms);
         let mut rec = self.recorder(now_ms);
         for timer in due {
+            // An earlier timer of this batch may have ended its owner or moved it out of the timer's
+            // state: then this one was cancelled.
+            let alive = session
+                .stack
+                .frames()
+                .iter()
+                .rev()
+                .find(|f| f.context == timer.owner)
+                .is_some_and(|f| timer.state.as_ref().is_none_or(|s| *s == f.state));
+            if !alive {
+                continue;
+            }
             rec.log(HistoryKind::Event {
                 event: timer.event.kind.clone(),
             });
@@ -88,6 +102,10 @@ impl Engine {
             match policy {
                 EventPolicy::Ignore => return,
                 EventPolicy::Queue if !self.is_safe(session) => {
+                    // Bounded: a flood of events while the user is busy keeps the latest ones.
+                    if session.queued.len() >= MAX_QUEUED {
+                        session.queued.remove(0);
+                    }
                     session.queued.push(event.clone());
                     return;
                 }
@@ -177,18 +195,22 @@ impl Engine {
     /// and subscriptions whose context (or state) is gone, and re-arms inactivity timers on user input.
     pub(crate) fn settle(&self, session: &mut Session, rec: &mut Recorder<'_>) {
         for _ in 0..MAX_SETTLE_ROUNDS {
-            for (owner, effect) in std::mem::take(&mut rec.effects) {
-                self.apply_effect(session, &owner, effect, rec);
+            if !rec.effects.is_empty() {
+                // Applying an effect may ask for more (a started context's timers): next round.
+                for (owner, effect) in std::mem::take(&mut rec.effects) {
+                    self.apply_effect(session, &owner, effect, rec);
+                }
+                continue;
             }
             if session.queued.is_empty() || !self.is_safe(session) {
                 break;
             }
-            for event in std::mem::take(&mut session.queued) {
-                rec.log(HistoryKind::Event {
-                    event: event.kind.clone(),
-                });
-                self.offer_event(session, &event, None, true, rec);
-            }
+            // One at a time: handling one may make the top unsafe again, and the rest then wait.
+            let event = session.queued.remove(0);
+            rec.log(HistoryKind::Event {
+                event: event.kind.clone(),
+            });
+            self.offer_event(session, &event, None, true, rec);
         }
         rec.effects.clear();
         let frames = session.stack.frames();

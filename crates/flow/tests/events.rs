@@ -291,3 +291,37 @@ start = "nowhere"
         .unwrap();
     assert!(err.to_string().contains("unknown variant `later`"), "{err}");
 }
+
+#[test]
+fn queued_events_are_bounded_and_delivered_one_at_a_time() {
+    let bot = policies_bot();
+    let mut session = check_transcript(
+        &bot,
+        "
+        user: pay
+        bot: How much?
+        user: 40
+        bot: Pay 40? (yes/no)
+        ",
+    );
+    for n in 0..40 {
+        let event = colloquy_core::Event::new("alert").with("text", format!("n{n}"));
+        assert!(bot.deliver(&mut session, &event, 10_000).replies.is_empty());
+    }
+    assert_eq!(
+        session.queued.len(),
+        colloquy_core::event_dispatch::MAX_QUEUED
+    );
+    // The oldest were dropped; the rest come once the confirmation is answered.
+    let turn = bot.respond(&mut session, "yes", 20_000);
+    assert_eq!(turn.replies[0], "Paid.");
+    assert_eq!(turn.replies[1], "(later) Alert: n8");
+    let delivered = turn.replies.len() - 1 + {
+        let mut more = 0;
+        while !session.queued.is_empty() {
+            more += bot.respond(&mut session, "hello", 30_000).replies.len() - 1;
+        }
+        more
+    };
+    assert_eq!(delivered, colloquy_core::event_dispatch::MAX_QUEUED);
+}

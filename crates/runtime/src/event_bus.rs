@@ -20,6 +20,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 const PAGE: usize = 1024;
 /// Sessions processing one fan-out at once.
 const CONCURRENCY: usize = 512;
+/// Longest event type, event id and topic (they become index keys).
+const MAX_NAME_BYTES: usize = 256;
 
 /// Where an event goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,10 +143,19 @@ impl EventBus {
                 {
                     return Err(PublishError::InFlight(id.clone()));
                 }
-                Some(InFlightGuard {
+                let guard = InFlightGuard {
                     set: &self.in_flight,
                     id: id.clone(),
-                })
+                };
+                // Again, now that the id is reserved: a publish of the same id may have finished (and
+                // written the ledger) between the first look and the reservation.
+                if !store.scan_index(&key, None, 1)?.is_empty_or_other(&key) {
+                    return Ok(Delivery {
+                        duplicate: true,
+                        ..Delivery::default()
+                    });
+                }
+                Some(guard)
             }
         };
         let delivery = match target {
@@ -202,15 +213,19 @@ impl EventBus {
                 }
             }
             total.sessions += keys.len();
+            let mut gone = Vec::new();
             let results: Vec<_> = futures_util::stream::iter(keys)
                 .map(|(index_key, key)| {
                     let event = event.clone();
-                    async move { (index_key, self.supervisor.deliver_event(key, event).await) }
+                    async move {
+                        let result = self.supervisor.deliver_event(key.clone(), event).await;
+                        ((index_key, key), result)
+                    }
                 })
                 .buffer_unordered(CONCURRENCY)
                 .collect()
                 .await;
-            for (index_key, result) in results {
+            for ((index_key, key), result) in results {
                 match result {
                     Ok(r) if r.duplicate => total.already += 1,
                     Ok(r) => {
@@ -218,10 +233,12 @@ impl EventBus {
                         total.held += usize::from(r.sent == Sent::Held);
                         total.failed += usize::from(r.sent == Sent::Failed);
                     }
-                    // Subscribed but gone (deleted): the entry is stale.
+                    // Subscribed but gone (deleted): the entry is stale. Removed by the session's own
+                    // actor (in its mailbox order), so a session that came back and subscribed again
+                    // meanwhile keeps its entry.
                     Err(TurnError::NoSuchSession) => {
                         total.sessions -= 1;
-                        stale.push(IndexOp::Remove { key: index_key });
+                        gone.push((index_key, key));
                     }
                     Err(e) => {
                         tracing::warn!(topic, error = %e, "topic event not delivered to a session");
@@ -231,6 +248,17 @@ impl EventBus {
             }
             if !stale.is_empty() {
                 store.apply_index(stale)?;
+            }
+            for (index_key, key) in gone {
+                let _ = self
+                    .supervisor
+                    .send(
+                        key,
+                        crate::session_actor::Work::Timers {
+                            seen: vec![index_key],
+                        },
+                    )
+                    .await;
             }
             if !full {
                 return Ok(total);
@@ -249,6 +277,21 @@ fn check(target: &Target, event: &Event) -> Result<(), PublishError> {
     };
     if event.kind.trim().is_empty() {
         return invalid("type", "must not be empty");
+    }
+    if event.kind.len() > MAX_NAME_BYTES {
+        return invalid("type", "must be at most 256 bytes");
+    }
+    if event
+        .id
+        .as_ref()
+        .is_some_and(|id| id.len() > MAX_NAME_BYTES)
+    {
+        return invalid("id", "must be at most 256 bytes");
+    }
+    if let Target::Topic(topic) = target
+        && topic.len() > MAX_NAME_BYTES
+    {
+        return invalid("topic", "must be at most 256 bytes");
     }
     if let Some(id) = &event.id {
         if id.is_empty() {

@@ -370,11 +370,16 @@ impl SessionActor {
                 }
             }
         }
-        let orphans: Vec<IndexOp> = seen
-            .into_iter()
-            .filter(|k| !self.indexed.contains(k))
-            .map(|key| IndexOp::Remove { key })
-            .collect();
+        // Only a session that loaded cleanly knows its index entries: after a failed read (version
+        // unknown) the entries may well be live, so none is treated as an orphan.
+        let orphans: Vec<IndexOp> = if self.version == u64::MAX {
+            Vec::new()
+        } else {
+            seen.into_iter()
+                .filter(|k| !self.indexed.contains(k))
+                .map(|key| IndexOp::Remove { key })
+                .collect()
+        };
         if !orphans.is_empty()
             && let Err(e) = self.shared.store.apply_index(orphans)
         {
@@ -382,6 +387,10 @@ impl SessionActor {
         }
         if !changed {
             let _ = reply.send(Ok(TurnReply::default()));
+            if self.version == 0 {
+                // Woken only to clean up after a session that no longer exists.
+                self.passivate(ctx);
+            }
             return;
         }
         self.snapshot.outbox = Outbox {

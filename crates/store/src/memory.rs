@@ -124,9 +124,16 @@ impl SessionStore for MemoryStore {
 
     fn put_many(&self, writes: &[Write]) -> Vec<Result<(), StoreError>> {
         let mut inner = self.lock();
+        let mut seen = std::collections::HashSet::new();
         writes
             .iter()
             .map(|w| {
+                if !seen.insert(w.session.as_str()) {
+                    return Err(StoreError::Backend(format!(
+                        "session {:?} appears twice in one put_many",
+                        w.session
+                    )));
+                }
                 inner.check_version(&w.session, w.expected)?;
                 inner.write(&w.session, w.version, w.commit.clone());
                 Ok(())

@@ -120,14 +120,19 @@ impl SledStore {
                 actual,
             });
         }
-        batch.insert(key, record::encode(version, &commit.snapshot));
+        // Every read and check before the first insert: a failed write adds nothing to the batch.
         let entries = commit.transcript.len() as u64;
-        if entries > 0 {
-            let head_key = keys::head(session);
-            let first = match self.tree.get(&head_key)? {
+        let head_key = keys::head(session);
+        let first = if entries > 0 {
+            match self.tree.get(&head_key)? {
                 None => 0,
                 Some(value) => record::decode_head(session, &value)?,
-            };
+            }
+        } else {
+            0
+        };
+        batch.insert(key, record::encode(version, &commit.snapshot));
+        if entries > 0 {
             // One key per write: its entries packed into a chunk keyed by the first entry's seq.
             let prefix = keys::transcript_prefix(session);
             batch.insert(
@@ -231,9 +236,19 @@ impl SessionStore for SledStore {
             })
             .collect();
         let mut batch = sled::Batch::default();
+        let mut seen = std::collections::HashSet::new();
         let mut results: Vec<Result<(), StoreError>> = writes
             .iter()
-            .map(|w| self.add_write(&mut batch, &w.session, w.expected, w.version, &w.commit))
+            .map(|w| {
+                // Two writes of one session in one batch would both pass the version check.
+                if !seen.insert(w.session.as_str()) {
+                    return Err(StoreError::Backend(format!(
+                        "session {:?} appears twice in one put_many",
+                        w.session
+                    )));
+                }
+                self.add_write(&mut batch, &w.session, w.expected, w.version, &w.commit)
+            })
             .collect();
         if let Err(e) = self.tree.apply_batch(batch) {
             let e = e.to_string();

@@ -110,10 +110,8 @@ impl WriteBehind {
 
     /// Merges `commit` into `entry` (whose version was checked).
     fn merge(&self, entry: &mut Entry, commit: Commit) {
-        let added = commit.snapshot.len()
-            + commit.transcript.iter().map(Vec::len).sum::<usize>()
-            + commit.index.len() * 64;
-        self.pending_bytes.fetch_add(added, Ordering::Relaxed);
+        self.pending_bytes
+            .fetch_add(weight(&commit.transcript, &commit.index), Ordering::Relaxed);
         entry.version += 1;
         entry.snapshot = commit.snapshot;
         let base = entry.version - 1;
@@ -147,7 +145,6 @@ impl WriteBehind {
                 }
             }
         }
-        self.pending_bytes.store(0, Ordering::Relaxed);
         if writes.is_empty() {
             return Ok(());
         }
@@ -156,8 +153,13 @@ impl WriteBehind {
         for (write, result) in writes.into_iter().zip(results) {
             let mut map = self.shard(&write.session);
             match result {
-                // Written: drop the entry unless newer commits arrived meanwhile.
+                // Written: no longer pending; drop the entry unless newer commits arrived meanwhile.
                 Ok(()) => {
+                    self.pending_bytes.fetch_sub(
+                        weight(&write.commit.transcript, &write.commit.index)
+                            .min(self.pending_bytes.load(Ordering::Relaxed)),
+                        Ordering::Relaxed,
+                    );
                     if map
                         .get(&write.session)
                         .is_some_and(|e| e.dirty.is_none() && e.version == write.version)
@@ -165,13 +167,11 @@ impl WriteBehind {
                         map.remove(&write.session);
                     }
                 }
-                Err(StoreError::VersionConflict { .. }) => {
-                    // Someone wrote the inner store behind this buffer's back: it wins; the buffered
-                    // session is dropped so the next load reads the stored state.
-                    tracing::error!(session = %write.session, "buffered commits conflict with the stored session; dropped");
-                    map.remove(&write.session);
-                }
+                // Not written (including a version conflict, which means the inner store changed behind
+                // this buffer's back): nothing is dropped; the error is reported to whoever flushes
+                // (group commit answers "unavailable" instead of "durable").
                 Err(e) => {
+                    tracing::error!(session = %write.session, error = %e, "buffered commits not written; kept for the next flush");
                     // Keep the changes for the next flush, before any that arrived since.
                     if let Some(entry) = map.get_mut(&write.session) {
                         let mut dirty = Dirty {
@@ -243,6 +243,7 @@ impl SessionStore for WriteBehind {
     }
 
     fn put(&self, session: &str, expected: u64, commit: Commit) -> Result<u64, StoreError> {
+        self.make_room()?;
         let conflict = |actual| StoreError::VersionConflict {
             session: session.to_owned(),
             expected,
@@ -255,8 +256,7 @@ impl SessionStore for WriteBehind {
                     return Err(conflict(entry.version));
                 }
                 self.merge(entry, commit);
-                drop(map);
-                return self.after_put(expected + 1);
+                return Ok(expected + 1);
             }
         }
         // Not buffered: the stored version decides (read outside the shard lock).
@@ -275,8 +275,7 @@ impl SessionStore for WriteBehind {
             return Err(conflict(entry.version));
         }
         self.merge(entry, commit);
-        drop(map);
-        self.after_put(expected + 1)
+        Ok(expected + 1)
     }
 
     fn delete(&self, session: &str, expected: u64) -> Result<(), StoreError> {
@@ -407,11 +406,18 @@ impl SessionStore for WriteBehind {
 }
 
 impl WriteBehind {
-    /// Flushes the buffer when it is over its bound; returns `version`.
-    fn after_put(&self, version: u64) -> Result<u64, StoreError> {
+    /// Before a commit is merged: when the buffer is over its bound, write it; if that fails, the commit
+    /// is refused (nothing merged), so memory stays bounded and no error follows an accepted commit.
+    fn make_room(&self) -> Result<(), StoreError> {
         if self.pending_bytes.load(Ordering::Relaxed) > self.max_pending_bytes {
             self.write_pending()?;
         }
-        Ok(version)
+        Ok(())
     }
+}
+
+/// Bytes a write keeps buffered beyond its snapshot (counted towards the bound; snapshots are replaced,
+/// not accumulated, so they are not counted).
+fn weight(transcript: &[Vec<u8>], index: &[IndexOp]) -> usize {
+    256 + transcript.iter().map(Vec::len).sum::<usize>() + index.len() * 64
 }
