@@ -283,7 +283,13 @@ fn in_child(dir: &Path, n: u64) -> anyhow::Result<Run> {
 /// Open, start, first turn for session `n`, in this process.
 fn measure_once(dir: &Path, n: u64) -> anyhow::Result<Run> {
     let t0 = Instant::now();
-    let store: Arc<dyn SessionStore> = Arc::new(SledStore::open(dir, Some(100))?);
+    // As `colloquy run` opens it (interval durability, 100 ms).
+    let sled: Arc<dyn SessionStore> = Arc::new(SledStore::open(dir, None)?);
+    let store: Arc<dyn SessionStore> = colloquy_store::WriteBehind::start(
+        sled,
+        Some(Duration::from_millis(100)),
+        64 * 1024 * 1024,
+    )?;
     let t_open = t0.elapsed();
     let bot = colloquy_testkit::flight_bot();
     let t_bot = t0.elapsed();
