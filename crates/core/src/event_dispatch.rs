@@ -238,6 +238,9 @@ impl Engine {
         session
             .timers
             .sort_by(|a, b| a.due_ms.cmp(&b.due_ms).then(a.id.cmp(&b.id)));
+        // A session usually holds one or two: no spare capacity kept per idle session.
+        session.timers.shrink_to_fit();
+        session.subscriptions.shrink_to_fit();
     }
 
     fn apply_effect(

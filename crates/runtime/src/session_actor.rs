@@ -75,7 +75,8 @@ pub struct SessionActor {
     shared: Arc<Shared>,
     snapshot: Snapshot,
     version: u64,
-    /// Index keys the stored snapshot has (timers, topics, expiry check).
+    /// Index keys the stored snapshot has (timers, topics, expiry check). Computed when a request is
+    /// handled and dropped after it, so an idle actor holds no copy (they follow from the snapshot).
     indexed: BTreeSet<Vec<u8>>,
     last_active: Instant,
     idle_timer: Option<SpawnHandle>,
@@ -100,12 +101,14 @@ impl SessionActor {
             waiting,
         };
         actor.reload();
+        actor.indexed = BTreeSet::new();
         actor
     }
 
     fn reload(&mut self) {
         let (mut snapshot, version) = read_snapshot(&self.shared, &self.key, &self.id);
         restore_history(&self.shared, &self.id, &mut snapshot);
+        // Within a request (a reload after a failed commit or a panic): the stored keys.
         self.indexed = index_set(&snapshot, &self.id);
         self.snapshot = snapshot;
         self.version = version;
@@ -575,6 +578,14 @@ impl Handler<TurnRequest> for SessionActor {
         self.waiting.fetch_sub(1, Ordering::AcqRel);
         self.last_active = Instant::now();
         let now = self.shared.clock.now_ms();
+        self.indexed = index_set(&self.snapshot, &self.id);
+        self.dispatch(req, now, ctx);
+        self.indexed = BTreeSet::new();
+    }
+}
+
+impl SessionActor {
+    fn dispatch(&mut self, req: TurnRequest, now: u64, ctx: &mut actix::Context<Self>) {
         match req.work {
             Work::Event {
                 must_exist: true, ..
