@@ -57,7 +57,9 @@ pub fn open_store(storage: &StorageSection, dir: &Path) -> anyhow::Result<Arc<dy
             // Turns are buffered and written in batches (`WriteBehind`); the buffer's flush also flushes
             // sled. `interval`: a background flush every `flush_interval_ms`. `per_turn`: the runtime's
             // group commit flushes before each reply.
-            let sled: Arc<dyn SessionStore> = Arc::new(SledStore::open(dir, None)?);
+            let cache = storage.cache_mb.max(8) * 1024 * 1024;
+            let sled: Arc<dyn SessionStore> =
+                Arc::new(SledStore::open_with_cache(dir, None, cache)?);
             let every = match storage.durability {
                 DurabilityMode::Interval => {
                     Some(Duration::from_millis(storage.flush_interval_ms.max(1)))
@@ -118,6 +120,7 @@ async fn serve(
     for c in &channels {
         supervisor.attach_channel(Arc::new(c.clone()));
     }
+    supervisor.start_timers();
     let host = ChannelHost::start(&adapters, gateway)?;
     let events = Arc::new(crate::events_api::EventApi::new(
         EventBus::new(supervisor.clone()),

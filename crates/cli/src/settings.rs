@@ -61,6 +61,8 @@ pub struct StorageSection {
     pub durability: DurabilityMode,
     /// Flush period for `interval` durability, in milliseconds.
     pub flush_interval_ms: u64,
+    /// sled's page cache, in MiB (bounds the store's share of resident memory).
+    pub cache_mb: u64,
 }
 
 impl Default for StorageSection {
@@ -70,6 +72,7 @@ impl Default for StorageSection {
             path: "data".into(),
             durability: DurabilityMode::Interval,
             flush_interval_ms: 100,
+            cache_mb: 256,
         }
     }
 }

@@ -106,8 +106,13 @@ impl Supervisor {
                 next: AtomicUsize::new(0),
             }),
         };
-        crate::timers::spawn_loop(&supervisor);
         Ok(supervisor)
+    }
+
+    /// Starts the background timer sweep (timers due while the server was down fire at its first pass).
+    /// Call it once the channels are attached, so the replies of those timers find their channel.
+    pub fn start_timers(&self) {
+        crate::timers::spawn_loop(self);
     }
 
     /// The arbiter that runs background loops (the timer sweep).

@@ -44,6 +44,7 @@ fn rig_with(store: Arc<dyn SessionStore>, clock: Arc<ManualClock>, config: Runti
     let sup = Supervisor::start(flight_bot(), store.clone(), config, clock.clone()).unwrap();
     let channel = RecordingChannel::new("test");
     sup.attach_channel(channel.clone());
+    sup.start_timers();
     Rig {
         sup,
         clock,

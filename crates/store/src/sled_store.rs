@@ -44,6 +44,9 @@ pub struct SledStore {
     stripes: Arc<[Mutex<()>]>,
 }
 
+/// sled's default page cache size.
+pub const DEFAULT_CACHE_BYTES: u64 = 1024 * 1024 * 1024;
+
 /// Number of write-lock stripes: enough that unrelated sessions rarely share one.
 const STRIPES: usize = 256;
 
@@ -51,9 +54,19 @@ const STRIPES: usize = 256;
 type TxError = ConflictableTransactionError<StoreError>;
 
 impl SledStore {
-    /// Opens (creating) a store in `dir`. `flush_every_ms`: None disables sled's background flush (per-turn
-    /// durability calls flush()), Some(ms) sets it.
+    /// Opens (creating) a store in `dir` with sled's default page cache (1 GiB). `flush_every_ms`: None
+    /// disables sled's background flush (per-turn durability calls flush()), Some(ms) sets it.
     pub fn open(dir: &Path, flush_every_ms: Option<u64>) -> Result<Self, StoreError> {
+        Self::open_with_cache(dir, flush_every_ms, DEFAULT_CACHE_BYTES)
+    }
+
+    /// [`SledStore::open`] with sled's page cache bounded to `cache_bytes` (sled's own accounting; the
+    /// process's resident memory follows it under load).
+    pub fn open_with_cache(
+        dir: &Path,
+        flush_every_ms: Option<u64>,
+        cache_bytes: u64,
+    ) -> Result<Self, StoreError> {
         let open_error = |source| StoreError::Open {
             path: dir.to_path_buf(),
             source,
@@ -61,6 +74,7 @@ impl SledStore {
         let db = sled::Config::new()
             .path(dir)
             .flush_every_ms(flush_every_ms)
+            .cache_capacity(cache_bytes)
             .open()
             .map_err(open_error)?;
         let tree = db.open_tree(TREE).map_err(open_error)?;

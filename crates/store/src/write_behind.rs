@@ -7,7 +7,7 @@
 //! relies on:
 //! - compare-and-swap versions are checked here, against the latest buffered version, when `put` is called;
 //! - reads see the buffer: `get` returns the buffered snapshot, `scan_index` lays the buffered index
-//!   changes over the stored ones; `scan`, `session_count` and a buffered session's `transcript` write
+//!   changes (of commits and of `apply_index`) over the stored ones; `scan`, `session_count` and a buffered session's `transcript` write
 //!   the buffer first;
 //! - durability: `flush()` writes the buffer and then flushes the inner store, so `per_turn` durability
 //!   (group commit calls `flush()` before replying) is unchanged; with `interval` durability the background
@@ -46,7 +46,8 @@ struct Dirty {
     /// The inner store's version these changes replace.
     base: u64,
     transcript: Vec<Vec<u8>>,
-    index: Vec<IndexOp>,
+    /// Index changes with their buffer-wide sequence numbers (their order against `apply_index` calls).
+    index: Vec<(u64, IndexOp)>,
 }
 
 /// The write-behind buffer. Create with [`WriteBehind::start`].
@@ -57,6 +58,10 @@ pub struct WriteBehind {
     max_pending_bytes: usize,
     /// One flush at a time: a flush must finish before the next one computes its `expected` versions.
     flushing: Mutex<()>,
+    /// Index changes outside any session commit (`apply_index`), with their sequence numbers.
+    loose: Mutex<Vec<(u64, IndexOp)>>,
+    /// Orders every buffered index change (commits' and loose ones): for each key the latest wins.
+    seq: std::sync::atomic::AtomicU64,
     stop: Arc<(Mutex<bool>, Condvar)>,
 }
 
@@ -83,6 +88,8 @@ impl WriteBehind {
             pending_bytes: AtomicUsize::new(0),
             max_pending_bytes,
             flushing: Mutex::new(()),
+            loose: Mutex::new(Vec::new()),
+            seq: std::sync::atomic::AtomicU64::new(0),
             stop: Arc::new((Mutex::new(false), Condvar::new())),
         });
         if let Some(every) = every {
@@ -121,37 +128,130 @@ impl WriteBehind {
             index: Vec::new(),
         });
         dirty.transcript.extend(commit.transcript);
-        dirty.index.extend(commit.index);
+        dirty
+            .index
+            .extend(commit.index.into_iter().map(|op| (self.next_seq(), op)));
+    }
+
+    fn next_seq(&self) -> u64 {
+        self.seq.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Puts changes that could not be written back in front of any that arrived since.
+    fn restore(
+        &self,
+        session: &str,
+        base: u64,
+        transcript: Vec<Vec<u8>>,
+        index: Vec<(u64, IndexOp)>,
+    ) {
+        let mut map = self.shard(session);
+        if let Some(entry) = map.get_mut(session) {
+            let mut dirty = Dirty {
+                base,
+                transcript,
+                index,
+            };
+            if let Some(newer) = entry.dirty.take() {
+                dirty.transcript.extend(newer.transcript);
+                dirty.index.extend(newer.index);
+            }
+            entry.dirty = Some(dirty);
+        }
     }
 
     /// Writes everything buffered to the inner store (not flushed: see [`SessionStore::flush`]).
     pub fn write_pending(&self) -> Result<(), StoreError> {
         let _one = self.flushing.lock().unwrap_or_else(PoisonError::into_inner);
-        let mut writes = Vec::new();
+        let loose = std::mem::take(&mut *self.loose.lock().unwrap_or_else(PoisonError::into_inner));
+        // (session, base, version, snapshot, transcript, index with sequence numbers)
+        let mut taken = Vec::new();
         for shard in self.shards.iter() {
             let mut map = shard.lock().unwrap_or_else(PoisonError::into_inner);
             for (id, entry) in map.iter_mut() {
                 if let Some(d) = entry.dirty.take() {
-                    writes.push(Write {
-                        session: id.clone(),
-                        expected: d.base,
-                        version: entry.version,
-                        commit: Commit {
-                            snapshot: entry.snapshot.clone(),
-                            transcript: d.transcript,
-                            index: d.index,
-                        },
-                    });
+                    taken.push((
+                        id.clone(),
+                        d.base,
+                        entry.version,
+                        entry.snapshot.clone(),
+                        d.transcript,
+                        d.index,
+                    ));
                 }
             }
         }
+        if loose.is_empty() && taken.is_empty() {
+            return Ok(());
+        }
+        // For each key, the latest change (and whether it is a loose one) decides.
+        let mut latest: HashMap<Vec<u8>, (u64, bool)> = HashMap::new();
+        let mut note = |op: &IndexOp, seq: u64, is_loose: bool| {
+            let slot = latest.entry(op_key(op).to_vec()).or_insert((seq, is_loose));
+            if seq >= slot.0 {
+                *slot = (seq, is_loose);
+            }
+        };
+        for (seq, op) in &loose {
+            note(op, *seq, true);
+        }
+        for t in &taken {
+            for (seq, op) in &t.5 {
+                note(op, *seq, false);
+            }
+        }
+        let final_loose: Vec<IndexOp> = loose
+            .iter()
+            .filter(|(seq, op)| latest.get(op_key(op)) == Some(&(*seq, true)))
+            .map(|(_, op)| op.clone())
+            .collect();
+        if !final_loose.is_empty()
+            && let Err(e) = self.inner.apply_index(final_loose)
+        {
+            let mut kept = self.loose.lock().unwrap_or_else(PoisonError::into_inner);
+            let newer = std::mem::replace(&mut *kept, loose);
+            kept.extend(newer);
+            drop(kept);
+            for (session, base, _, _, transcript, index) in taken {
+                self.restore(&session, base, transcript, index);
+            }
+            return Err(e);
+        }
+        let loose_bytes = (loose.len() * 64).min(self.pending_bytes.load(Ordering::Relaxed));
+        self.pending_bytes.fetch_sub(loose_bytes, Ordering::Relaxed);
+        // A session's change to a key that a later loose change overrode is not written.
+        let mut kept_index = Vec::with_capacity(taken.len());
+        let writes: Vec<Write> = taken
+            .into_iter()
+            .map(|(session, base, version, snapshot, transcript, index)| {
+                let before = index.len();
+                let index: Vec<(u64, IndexOp)> = index
+                    .into_iter()
+                    .filter(|(_, op)| latest.get(op_key(op)).is_none_or(|(_, is_loose)| !is_loose))
+                    .collect();
+                let dropped =
+                    ((before - index.len()) * 64).min(self.pending_bytes.load(Ordering::Relaxed));
+                self.pending_bytes.fetch_sub(dropped, Ordering::Relaxed);
+                let ops = index.iter().map(|(_, op)| op.clone()).collect();
+                kept_index.push(index);
+                Write {
+                    session,
+                    expected: base,
+                    version,
+                    commit: Commit {
+                        snapshot,
+                        transcript,
+                        index: ops,
+                    },
+                }
+            })
+            .collect();
         if writes.is_empty() {
             return Ok(());
         }
         let results = self.inner.put_many(&writes);
         let mut first_error = None;
-        for (write, result) in writes.into_iter().zip(results) {
-            let mut map = self.shard(&write.session);
+        for ((write, result), index) in writes.into_iter().zip(results).zip(kept_index) {
             match result {
                 // Written: no longer pending; drop the entry unless newer commits arrived meanwhile.
                 Ok(()) => {
@@ -160,6 +260,7 @@ impl WriteBehind {
                             .min(self.pending_bytes.load(Ordering::Relaxed)),
                         Ordering::Relaxed,
                     );
+                    let mut map = self.shard(&write.session);
                     if map
                         .get(&write.session)
                         .is_some_and(|e| e.dirty.is_none() && e.version == write.version)
@@ -172,19 +273,12 @@ impl WriteBehind {
                 // (group commit answers "unavailable" instead of "durable").
                 Err(e) => {
                     tracing::error!(session = %write.session, error = %e, "buffered commits not written; kept for the next flush");
-                    // Keep the changes for the next flush, before any that arrived since.
-                    if let Some(entry) = map.get_mut(&write.session) {
-                        let mut dirty = Dirty {
-                            base: write.expected,
-                            transcript: write.commit.transcript,
-                            index: write.commit.index,
-                        };
-                        if let Some(newer) = entry.dirty.take() {
-                            dirty.transcript.extend(newer.transcript);
-                            dirty.index.extend(newer.index);
-                        }
-                        entry.dirty = Some(dirty);
-                    }
+                    self.restore(
+                        &write.session,
+                        write.expected,
+                        write.commit.transcript,
+                        index,
+                    );
                     first_error.get_or_insert(e);
                 }
             }
@@ -342,23 +436,35 @@ impl SessionStore for WriteBehind {
         // a batch from being half-way between the buffer and the inner store meanwhile.
         let _one = self.flushing.lock().unwrap_or_else(PoisonError::into_inner);
         let in_range = |key: &[u8]| key.starts_with(prefix) && after.is_none_or(|a| key > a);
-        let mut overlay: std::collections::BTreeMap<Vec<u8>, Option<Vec<u8>>> =
-            std::collections::BTreeMap::new();
+        // Every buffered change in the range, applied in the order they were made.
+        let mut changes: Vec<(u64, IndexOp)> = self
+            .loose
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .filter(|(_, op)| in_range(op_key(op)))
+            .cloned()
+            .collect();
         for shard in self.shards.iter() {
             let map = shard.lock().unwrap_or_else(PoisonError::into_inner);
             for dirty in map.values().filter_map(|e| e.dirty.as_ref()) {
-                for op in &dirty.index {
-                    match op {
-                        IndexOp::Put { key, value } if in_range(key) => {
-                            overlay.insert(key.clone(), Some(value.clone()));
-                        }
-                        IndexOp::Remove { key } if in_range(key) => {
-                            overlay.insert(key.clone(), None);
-                        }
-                        _ => {}
-                    }
-                }
+                changes.extend(
+                    dirty
+                        .index
+                        .iter()
+                        .filter(|(_, op)| in_range(op_key(op)))
+                        .cloned(),
+                );
             }
+        }
+        changes.sort_by_key(|(seq, _)| *seq);
+        let mut overlay: std::collections::BTreeMap<Vec<u8>, Option<Vec<u8>>> =
+            std::collections::BTreeMap::new();
+        for (_, op) in changes {
+            match op {
+                IndexOp::Put { key, value } => overlay.insert(key, Some(value)),
+                IndexOp::Remove { key } => overlay.insert(key, None),
+            };
         }
         if overlay.is_empty() {
             return self.inner.scan_index(prefix, after, limit);
@@ -388,9 +494,12 @@ impl SessionStore for WriteBehind {
     }
 
     fn apply_index(&self, ops: Vec<IndexOp>) -> Result<(), StoreError> {
-        // After the buffered changes, so the order of index changes is kept.
-        self.write_pending()?;
-        self.inner.apply_index(ops)
+        // Buffered like commits (no batch write on the caller's thread); scans see them at once.
+        self.pending_bytes
+            .fetch_add(ops.len() * 64, Ordering::Relaxed);
+        let mut loose = self.loose.lock().unwrap_or_else(PoisonError::into_inner);
+        loose.extend(ops.into_iter().map(|op| (self.next_seq(), op)));
+        Ok(())
     }
 
     fn put_many(&self, writes: &[Write]) -> Vec<Result<(), StoreError>> {
@@ -420,4 +529,11 @@ impl WriteBehind {
 /// not accumulated, so they are not counted).
 fn weight(transcript: &[Vec<u8>], index: &[IndexOp]) -> usize {
     256 + transcript.iter().map(Vec::len).sum::<usize>() + index.len() * 64
+}
+
+/// The key an index change touches.
+fn op_key(op: &IndexOp) -> &[u8] {
+    match op {
+        IndexOp::Put { key, .. } | IndexOp::Remove { key } => key,
+    }
 }

@@ -212,4 +212,43 @@ fn write_behind_index_scans_see_buffered_changes_without_writing_them() {
     );
     // Nothing was written by the scans.
     assert_eq!(inner.get("a").unwrap().unwrap().version, 1);
+    // Loose index changes are buffered too, seen by scans, written by the next flush before sessions'.
+    store
+        .apply_index(vec![
+            put(b"T0"),
+            IndexOp::Remove {
+                key: b"T5".to_vec(),
+            },
+        ])
+        .unwrap();
+    assert_eq!(
+        keys(store.scan_index(b"T", None, 10).unwrap()),
+        vec![b"T0".to_vec(), b"T1".to_vec(), b"T2".to_vec()]
+    );
+    assert_eq!(
+        keys(inner.scan_index(b"T", None, 10).unwrap()).len(),
+        3,
+        "not written yet"
+    );
+    store.flush().unwrap();
+    assert_eq!(
+        keys(inner.scan_index(b"T", None, 10).unwrap()),
+        vec![b"T0".to_vec(), b"T1".to_vec(), b"T2".to_vec()]
+    );
+    assert_eq!(store.pending_bytes(), 0);
+    // A commit after a loose change to the same key wins, in scans and once written.
+    store.apply_index(vec![put(b"T9")]).unwrap();
+    store
+        .put(
+            "a",
+            2,
+            with(vec![IndexOp::Remove {
+                key: b"T9".to_vec(),
+            }]),
+        )
+        .unwrap();
+    assert!(!keys(store.scan_index(b"T", None, 10).unwrap()).contains(&b"T9".to_vec()));
+    store.flush().unwrap();
+    assert!(!keys(inner.scan_index(b"T", None, 10).unwrap()).contains(&b"T9".to_vec()));
+    assert_eq!(store.pending_bytes(), 0);
 }

@@ -96,6 +96,7 @@ fn start(
     let sup = Supervisor::start(flight_bot(), store, config, Arc::new(SystemClock))?;
     let channel = RecordingChannel::new("bench");
     sup.attach_channel(channel.clone());
+    sup.start_timers();
     Ok((sup, channel))
 }
 
