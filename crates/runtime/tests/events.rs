@@ -16,17 +16,7 @@ use std::time::Duration;
 const T0: u64 = 1_700_000_000_000;
 
 fn inbound(user: &str, text: &str) -> Inbound {
-    Inbound {
-        bot: "flight-bot".into(),
-        channel: "test".into(),
-        conversation: user.into(),
-        user: user.into(),
-        display_name: None,
-        text: text.into(),
-        message_id: None,
-        at_ms: 0,
-        reply_to: None,
-    }
+    colloquy_testkit::inbound("test", user, text)
 }
 
 fn key(user: &str) -> SessionKey {

@@ -25,3 +25,18 @@ pub fn flight_bot() -> Bot {
     )
     .clone()
 }
+
+/// A user message for the flight bot on `channel` from `user` (conversation = user; no platform id).
+pub fn inbound(channel: &str, user: &str, text: &str) -> colloquy_channel::Inbound {
+    colloquy_channel::Inbound {
+        bot: "flight-bot".into(),
+        channel: channel.into(),
+        conversation: user.into(),
+        user: user.into(),
+        display_name: None,
+        text: text.into(),
+        message_id: None,
+        at_ms: 0,
+        reply_to: None,
+    }
+}

@@ -12,6 +12,6 @@ pub mod conformance;
 pub mod recording_channel;
 pub mod transcript;
 
-pub use bots::{example_path, flight_bot};
+pub use bots::{example_path, flight_bot, inbound};
 pub use recording_channel::RecordingChannel;
 pub use transcript::{check_transcript, check_transcript_in};

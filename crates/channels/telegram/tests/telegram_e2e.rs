@@ -28,6 +28,18 @@ fn key(conversation: i64, user: i64) -> SessionKey {
     }
 }
 
+/// Sends `price_change` to Ada's private-chat session; its replies must reach Telegram.
+async fn price_change_to_ada(supervisor: &colloquy_runtime::Supervisor, price: &str) {
+    let receipt = supervisor
+        .deliver_event(
+            key(ADA, ADA),
+            Event::new("price_change").with("new_price", price),
+        )
+        .await
+        .expect("event handled");
+    assert_eq!(receipt.sent, colloquy_runtime::Sent::Delivered);
+}
+
 #[actix_rt::test]
 async fn seed_booking_with_a_weather_digression_word_for_word() {
     let mut h = Harness::start(flight_bot(), |_| {}).await;
@@ -49,15 +61,7 @@ async fn seed_booking_with_a_weather_digression_word_for_word() {
     // The seed's event mid-booking: the supervisor sends its replies through the Telegram channel, and
     // the booking resumes with its open question.
     h.supervisor.attach_channel(h.run.channel.clone());
-    let receipt = h
-        .supervisor
-        .deliver_event(
-            key(ADA, ADA),
-            Event::new("price_change").with("new_price", "$299"),
-        )
-        .await
-        .expect("event handled");
-    assert_eq!(receipt.sent, colloquy_runtime::Sent::Delivered);
+    price_change_to_ada(&h.supervisor, "$299").await;
     let sent = h.fake.texts_to(ADA);
     assert_eq!(
         sent[sent.len() - 2..],
@@ -78,15 +82,7 @@ async fn seed_booking_with_a_weather_digression_word_for_word() {
     );
     assert_eq!(h.say(ADA, "yes", 1).await, ["Booking confirmed!"]);
     // After the booking: the bot-level reply, also sent proactively.
-    let receipt = h
-        .supervisor
-        .deliver_event(
-            key(ADA, ADA),
-            Event::new("price_change").with("new_price", "$299"),
-        )
-        .await
-        .expect("event handled");
-    assert_eq!(receipt.sent, colloquy_runtime::Sent::Delivered);
+    price_change_to_ada(&h.supervisor, "$299").await;
     assert_eq!(
         h.fake.texts_to(ADA).last().map(String::as_str),
         Some("Alert: Price changed to $299")

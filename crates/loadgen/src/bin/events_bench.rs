@@ -63,17 +63,7 @@ enum What {
 }
 
 fn inbound(user: &str, text: &str) -> Inbound {
-    Inbound {
-        bot: "flight-bot".into(),
-        channel: "bench".into(),
-        conversation: user.into(),
-        user: user.into(),
-        display_name: None,
-        text: text.into(),
-        message_id: None,
-        at_ms: 0,
-        reply_to: None,
-    }
+    colloquy_testkit::inbound("bench", user, text)
 }
 
 fn key(user: &str) -> SessionKey {
