@@ -48,7 +48,12 @@ struct Dirty {
     transcript: Vec<Vec<u8>>,
     /// Index changes with their buffer-wide sequence numbers (their order against `apply_index` calls).
     index: Vec<(u64, IndexOp)>,
+    /// What these changes added to `pending_bytes` (subtracted exactly once they are written).
+    bytes: usize,
 }
+
+/// Changes taken out of the buffer: transcript entries, index changes with sequence numbers, bytes.
+type Changes = (Vec<Vec<u8>>, Vec<(u64, IndexOp)>, usize);
 
 /// The write-behind buffer. Create with [`WriteBehind::start`].
 pub struct WriteBehind {
@@ -117,8 +122,8 @@ impl WriteBehind {
 
     /// Merges `commit` into `entry` (whose version was checked).
     fn merge(&self, entry: &mut Entry, commit: Commit) {
-        self.pending_bytes
-            .fetch_add(weight(&commit.transcript, &commit.index), Ordering::Relaxed);
+        let added = weight(&commit.transcript, &commit.index);
+        self.pending_bytes.fetch_add(added, Ordering::Relaxed);
         entry.version += 1;
         entry.snapshot = commit.snapshot;
         let base = entry.version - 1;
@@ -126,7 +131,9 @@ impl WriteBehind {
             base,
             transcript: Vec::new(),
             index: Vec::new(),
+            bytes: 0,
         });
+        dirty.bytes += added;
         dirty.transcript.extend(commit.transcript);
         dirty
             .index
@@ -138,26 +145,35 @@ impl WriteBehind {
     }
 
     /// Puts changes that could not be written back in front of any that arrived since.
-    fn restore(
-        &self,
-        session: &str,
-        base: u64,
-        transcript: Vec<Vec<u8>>,
-        index: Vec<(u64, IndexOp)>,
-    ) {
+    fn restore(&self, session: &str, base: u64, changes: Changes) {
+        let (transcript, index, bytes) = changes;
         let mut map = self.shard(session);
         if let Some(entry) = map.get_mut(session) {
             let mut dirty = Dirty {
                 base,
                 transcript,
                 index,
+                bytes,
             };
             if let Some(newer) = entry.dirty.take() {
                 dirty.transcript.extend(newer.transcript);
                 dirty.index.extend(newer.index);
+                dirty.bytes += newer.bytes;
             }
             entry.dirty = Some(dirty);
+        } else {
+            // The entry is gone (deleted meanwhile): its bytes are no longer pending.
+            self.release(bytes);
         }
+    }
+
+    /// Subtracts written (or dropped) bytes from the pending count.
+    fn release(&self, bytes: usize) {
+        let _ = self
+            .pending_bytes
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |p| {
+                Some(p.saturating_sub(bytes))
+            });
     }
 
     /// Writes everything buffered to the inner store (not flushed: see [`SessionStore::flush`]).
@@ -177,6 +193,7 @@ impl WriteBehind {
                         entry.snapshot.clone(),
                         d.transcript,
                         d.index,
+                        d.bytes,
                     ));
                 }
             }
@@ -212,54 +229,49 @@ impl WriteBehind {
             let newer = std::mem::replace(&mut *kept, loose);
             kept.extend(newer);
             drop(kept);
-            for (session, base, _, _, transcript, index) in taken {
-                self.restore(&session, base, transcript, index);
+            for (session, base, _, _, transcript, index, bytes) in taken {
+                self.restore(&session, base, (transcript, index, bytes));
             }
             return Err(e);
         }
-        let loose_bytes = (loose.len() * 64).min(self.pending_bytes.load(Ordering::Relaxed));
-        self.pending_bytes.fetch_sub(loose_bytes, Ordering::Relaxed);
+        self.release(loose.len() * 64);
         // A session's change to a key that a later loose change overrode is not written.
         let mut kept_index = Vec::with_capacity(taken.len());
         let writes: Vec<Write> = taken
             .into_iter()
-            .map(|(session, base, version, snapshot, transcript, index)| {
-                let before = index.len();
-                let index: Vec<(u64, IndexOp)> = index
-                    .into_iter()
-                    .filter(|(_, op)| latest.get(op_key(op)).is_none_or(|(_, is_loose)| !is_loose))
-                    .collect();
-                let dropped =
-                    ((before - index.len()) * 64).min(self.pending_bytes.load(Ordering::Relaxed));
-                self.pending_bytes.fetch_sub(dropped, Ordering::Relaxed);
-                let ops = index.iter().map(|(_, op)| op.clone()).collect();
-                kept_index.push(index);
-                Write {
-                    session,
-                    expected: base,
-                    version,
-                    commit: Commit {
-                        snapshot,
-                        transcript,
-                        index: ops,
-                    },
-                }
-            })
+            .map(
+                |(session, base, version, snapshot, transcript, index, bytes)| {
+                    let index: Vec<(u64, IndexOp)> = index
+                        .into_iter()
+                        .filter(|(_, op)| {
+                            latest.get(op_key(op)).is_none_or(|(_, is_loose)| !is_loose)
+                        })
+                        .collect();
+                    let ops = index.iter().map(|(_, op)| op.clone()).collect();
+                    kept_index.push((index, bytes));
+                    Write {
+                        session,
+                        expected: base,
+                        version,
+                        commit: Commit {
+                            snapshot,
+                            transcript,
+                            index: ops,
+                        },
+                    }
+                },
+            )
             .collect();
         if writes.is_empty() {
             return Ok(());
         }
         let results = self.inner.put_many(&writes);
         let mut first_error = None;
-        for ((write, result), index) in writes.into_iter().zip(results).zip(kept_index) {
+        for ((write, result), (index, bytes)) in writes.into_iter().zip(results).zip(kept_index) {
             match result {
                 // Written: no longer pending; drop the entry unless newer commits arrived meanwhile.
                 Ok(()) => {
-                    self.pending_bytes.fetch_sub(
-                        weight(&write.commit.transcript, &write.commit.index)
-                            .min(self.pending_bytes.load(Ordering::Relaxed)),
-                        Ordering::Relaxed,
-                    );
+                    self.release(bytes);
                     let mut map = self.shard(&write.session);
                     if map
                         .get(&write.session)
@@ -276,8 +288,7 @@ impl WriteBehind {
                     self.restore(
                         &write.session,
                         write.expected,
-                        write.commit.transcript,
-                        index,
+                        (write.commit.transcript, index, bytes),
                     );
                     first_error.get_or_insert(e);
                 }

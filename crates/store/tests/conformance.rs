@@ -110,6 +110,11 @@ fn write_behind_merges_commits_and_writes_them_on_flush() {
     assert!(inner.get("s").unwrap().is_none());
     assert!(store.put("s", 1, commit(b"stale", &[], vec![])).is_err());
     store.flush().unwrap();
+    assert_eq!(
+        store.pending_bytes(),
+        0,
+        "merged commits are fully accounted for once written"
+    );
     let stored = inner.get("s").unwrap().unwrap();
     assert_eq!(
         (stored.version, stored.snapshot.as_slice()),
