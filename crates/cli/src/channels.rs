@@ -44,15 +44,23 @@ pub enum BuildError {
 /// An adapter constructor: bot name and typed config in, running-ready adapter out.
 type Constructor<C> = fn(&str, C) -> Result<Arc<dyn Channel>, ChannelError>;
 
-/// A registration from a typed config and a constructor.
+/// An adapter's own checks of its parsed config (no IO, no environment): one message per problem.
+type Validator<C> = fn(&C) -> Vec<String>;
+
+/// A registration from a typed config, its validator and a constructor.
 struct Typed<C> {
     name: &'static str,
+    validate: Validator<C>,
     build: Constructor<C>,
 }
 
 impl<C> Typed<C> {
-    fn new(name: &'static str, build: Constructor<C>) -> Box<Self> {
-        Box::new(Typed { name, build })
+    fn new(name: &'static str, validate: Validator<C>, build: Constructor<C>) -> Box<Self> {
+        Box::new(Typed {
+            name,
+            validate,
+            build,
+        })
     }
 }
 
@@ -62,9 +70,22 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Registration for Typed<C> {
     }
 
     fn check(&self, source: &SourceFile<'_>, table: toml::Table) -> Result<(), Diagnostics> {
-        source
-            .parse_at::<C>(&["channels", self.name], table)
-            .map(|_| ())
+        let config = source.parse_at::<C>(&["channels", self.name], table)?;
+        let problems: Vec<_> = (self.validate)(&config)
+            .into_iter()
+            .map(|message| {
+                colloquy_flow::diagnostics::Problem::at(
+                    vec!["channels".into(), self.name.into()],
+                    message,
+                    format!("see docs/channels/{}.md", self.name.replace('_', "-")),
+                )
+            })
+            .collect();
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(source.diagnostics(problems))
+        }
     }
 
     fn build(
@@ -86,14 +107,37 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Registration for Typed<C> {
 /// The adapters this binary can run, besides `websocket`.
 pub fn registry() -> Vec<Box<dyn Registration>> {
     vec![
-        Typed::new("line_tcp", |bot, config| {
-            Ok(colloquy_line_tcp::LineTcpChannel::bind(bot, config)?)
-        }),
-        Typed::new("discord", |bot, config| {
-            Ok(colloquy_discord::build(bot, config, &|name| {
-                std::env::var(name).ok()
-            })?)
-        }),
+        Typed::new(
+            "line_tcp",
+            |_| Vec::new(),
+            |bot, config| Ok(colloquy_line_tcp::LineTcpChannel::bind(bot, config)?),
+        ),
+        Typed::new(
+            "telegram",
+            colloquy_telegram::TelegramConfig::validate,
+            |bot, config| {
+                Ok(colloquy_telegram::build(bot, config, &|name| {
+                    std::env::var(name).ok()
+                })?)
+            },
+        ),
+        Typed::new(
+            "discord",
+            |config: &colloquy_discord::DiscordConfig| {
+                config
+                    .validate()
+                    .err()
+                    .unwrap_or_default()
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect()
+            },
+            |bot, config| {
+                Ok(colloquy_discord::build(bot, config, &|name| {
+                    std::env::var(name).ok()
+                })?)
+            },
+        ),
     ]
 }
 
