@@ -21,9 +21,6 @@ use std::time::Duration;
 /// Seconds a graceful stop waits for in-flight requests after connections were asked to close.
 const SHUTDOWN_GRACE_SECS: u64 = 5;
 
-/// Buffered turn bytes beyond which a commit writes the buffer itself (bounds memory if sled falls behind).
-const WRITE_BEHIND_MAX_BYTES: usize = 64 * 1024 * 1024;
-
 /// Store meta key of the generated WebSocket token secret.
 const SECRET_META_KEY: &str = "websocket.secret";
 
@@ -66,7 +63,11 @@ pub fn open_store(storage: &StorageSection, dir: &Path) -> anyhow::Result<Arc<dy
                 }
                 DurabilityMode::PerTurn => None,
             };
-            WriteBehind::start(sled, every, WRITE_BEHIND_MAX_BYTES)?
+            WriteBehind::start(
+                sled,
+                every,
+                colloquy_store::write_behind::DEFAULT_MAX_PENDING_BYTES,
+            )?
         }
     })
 }

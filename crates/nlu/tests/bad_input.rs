@@ -4,63 +4,16 @@
 
 #![allow(clippy::unwrap_used)]
 
-use colloquy_nlu::gazetteer::GazetteerValue;
-use colloquy_nlu::{
-    GazetteerSpec, IntentSpec, NluSpec, OUT_OF_SCOPE, RecognizeContext, Recognizer,
-    RegexEntitySpec, TrainedRecognizer, dataset,
-};
+#[path = "support/every_extractor.rs"]
+mod every_extractor;
+
+use colloquy_nlu::{OUT_OF_SCOPE, RecognizeContext, Recognizer, TrainedRecognizer};
 use proptest::prelude::*;
 use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
-static RECOGNIZER: LazyLock<TrainedRecognizer> = LazyLock::new(|| {
-    let examples = [
-        (
-            "fly from [Lahore](city:from) to [Dubai](city:to) tomorrow",
-            "book",
-        ),
-        ("book a flight", "book"),
-        ("weather in [Paris](city)", "weather"),
-        ("is it raining", "weather"),
-        ("play [yellow submarine](song)", "play"),
-        ("put on [hey jude](song) by [the beatles](artist)", "play"),
-        ("tell me a joke", OUT_OF_SCOPE),
-    ];
-    let spec = NluSpec {
-        rules: vec![IntentSpec {
-            name: "_cancel".into(),
-            phrases: vec!["cancel".into()],
-            patterns: vec![r"\bstop\b".into()],
-            ..Default::default()
-        }],
-        examples: examples
-            .iter()
-            .map(|(t, i)| dataset::annotated(t, i))
-            .collect(),
-        gazetteers: vec![GazetteerSpec {
-            name: "city".into(),
-            values: ["Lahore", "Dubai", "Paris", "São Paulo", "دبي"]
-                .iter()
-                .map(|c| GazetteerValue {
-                    canonical: (*c).into(),
-                    codes: vec!["DXB".into()],
-                    ..Default::default()
-                })
-                .collect(),
-            roles: vec![
-                ("from".into(), vec!["from".into()]),
-                ("to".into(), vec!["to".into()]),
-            ],
-            fuzzy: Some(0.8),
-        }],
-        regexes: vec![RegexEntitySpec {
-            name: "booking_ref".into(),
-            pattern: r"\b[A-Z]{2}\d{4}\b".into(),
-        }],
-        ..NluSpec::default()
-    };
-    TrainedRecognizer::train(&spec).unwrap()
-});
+static RECOGNIZER: LazyLock<TrainedRecognizer> =
+    LazyLock::new(|| TrainedRecognizer::train(&every_extractor::spec()).unwrap());
 
 /// Recognizes `text` and checks the invariants of any result.
 fn check(text: &str) {

@@ -11,7 +11,7 @@ use crate::session_actor::TurnError;
 use crate::supervisor::{Sent, Supervisor};
 use colloquy_channel::{DispatchError, SessionKey};
 use colloquy_core::Event;
-use colloquy_store::{IndexOp, StoreError};
+use colloquy_store::{IndexOp, SessionStore, StoreError};
 use futures_util::StreamExt;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -129,7 +129,7 @@ impl EventBus {
             None => None,
             Some(id) => {
                 let key = index_keys::ledger(self.bot(), id);
-                if !store.scan_index(&key, None, 1)?.is_empty_or_other(&key) {
+                if delivered_before(store.as_ref(), &key)? {
                     return Ok(Delivery {
                         duplicate: true,
                         ..Delivery::default()
@@ -149,7 +149,7 @@ impl EventBus {
                 };
                 // Again, now that the id is reserved: a publish of the same id may have finished (and
                 // written the ledger) between the first look and the reservation.
-                if !store.scan_index(&key, None, 1)?.is_empty_or_other(&key) {
+                if delivered_before(store.as_ref(), &key)? {
                     return Ok(Delivery {
                         duplicate: true,
                         ..Delivery::default()
@@ -312,15 +312,12 @@ fn check(target: &Target, event: &Event) -> Result<(), PublishError> {
     Ok(())
 }
 
-/// A prefix scan for an exact key: true when the first entry found is not that key.
-trait ExactKey {
-    fn is_empty_or_other(&self, key: &[u8]) -> bool;
-}
-
-impl ExactKey for Vec<(Vec<u8>, Vec<u8>)> {
-    fn is_empty_or_other(&self, key: &[u8]) -> bool {
-        self.first().is_none_or(|(k, _)| k != key)
-    }
+/// True if the ledger holds `key` (a prefix scan whose first entry is exactly that key).
+fn delivered_before(store: &dyn SessionStore, key: &[u8]) -> Result<bool, StoreError> {
+    Ok(store
+        .scan_index(key, None, 1)?
+        .first()
+        .is_some_and(|(k, _)| k == key))
 }
 
 /// Forgets delivered event ids older than the configured retention.

@@ -25,6 +25,9 @@ use std::time::Duration;
 
 use crate::{Commit, IndexEntry, IndexOp, SessionStore, StoreError, Stored, Write};
 
+/// A sensible bound on buffered bytes for a server (what `colloquy run` uses).
+pub const DEFAULT_MAX_PENDING_BYTES: usize = 64 * 1024 * 1024;
+
 /// Buffer shards (by session id hash), so writers on different sessions rarely wait for each other.
 const SHARDS: usize = 16;
 

@@ -288,7 +288,7 @@ fn measure_once(dir: &Path, n: u64) -> anyhow::Result<Run> {
     let store: Arc<dyn SessionStore> = colloquy_store::WriteBehind::start(
         sled,
         Some(Duration::from_millis(100)),
-        64 * 1024 * 1024,
+        colloquy_store::write_behind::DEFAULT_MAX_PENDING_BYTES,
     )?;
     let t_open = t0.elapsed();
     let bot = colloquy_testkit::flight_bot();

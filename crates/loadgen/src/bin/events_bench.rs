@@ -80,8 +80,11 @@ fn start(
 ) -> anyhow::Result<(Supervisor, Arc<RecordingChannel>)> {
     // As `colloquy run` opens it with `durability = "interval"`, `flush_interval_ms = 100`.
     let sled: Arc<dyn SessionStore> = Arc::new(SledStore::open(dir, None)?);
-    let store: Arc<dyn SessionStore> =
-        WriteBehind::start(sled, Some(Duration::from_millis(100)), 64 * 1024 * 1024)?;
+    let store: Arc<dyn SessionStore> = WriteBehind::start(
+        sled,
+        Some(Duration::from_millis(100)),
+        colloquy_store::write_behind::DEFAULT_MAX_PENDING_BYTES,
+    )?;
     let config = RuntimeConfig {
         idle_timeout: idle,
         mailbox_capacity: 64,
