@@ -50,6 +50,9 @@ impl Counts {
     }
 }
 
+/// How many wrong examples the plain-text table lists.
+const MAX_ERRORS_SHOWN: usize = 20;
+
 fn ratio(a: usize, b: usize) -> f64 {
     if b == 0 { 0.0 } else { a as f64 / b as f64 }
 }
@@ -81,6 +84,21 @@ pub struct EvalReport {
     pub train_seconds: f64,
     /// Mean recognition time per test message, microseconds.
     pub recognize_micros: f64,
+    /// Every test example whose intent was wrong, in test order (Rasa's `intent_errors.json`).
+    pub errors: Vec<IntentError>,
+}
+
+/// A test example the recognizer got wrong.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct IntentError {
+    /// The example's text.
+    pub text: String,
+    /// Its labelled intent.
+    pub gold: String,
+    /// What the recognizer said (`out_of_scope` = below the threshold).
+    pub predicted: String,
+    /// The confidence of the recognizer's top intent (0 when it had none).
+    pub confidence: f32,
 }
 
 #[derive(Default)]
@@ -95,6 +113,7 @@ struct Tally {
     train_examples: usize,
     train_seconds: f64,
     recognize_seconds: f64,
+    errors: Vec<IntentError>,
 }
 
 /// Trains on `train` (with `base`'s rules, gazetteers and settings) and evaluates on `test`. An intent
@@ -174,6 +193,12 @@ fn run(
                 .confusions
                 .entry((e.intent.clone(), predicted.clone()))
                 .or_default() += 1;
+            tally.errors.push(IntentError {
+                text: e.text.clone(),
+                gold: e.intent.clone(),
+                predicted: predicted.clone(),
+                confidence: u.intents.first().map_or(0.0, |i| i.confidence),
+            });
         }
         if e.intent == OUT_OF_SCOPE {
             tally.oos.1 += 1;
@@ -275,6 +300,7 @@ fn report(t: Tally) -> EvalReport {
         } else {
             t.recognize_seconds * 1e6 / t.total as f64
         },
+        errors: t.errors,
     }
 }
 
@@ -308,6 +334,21 @@ impl EvalReport {
             let _ = writeln!(s, "\nconfusions (gold → predicted):");
             for (g, p, n) in self.confusions.iter().take(10) {
                 let _ = writeln!(s, "  {g} → {p}: {n}");
+            }
+        }
+        if !self.errors.is_empty() {
+            let shown = self.errors.len().min(MAX_ERRORS_SHOWN);
+            let _ = writeln!(
+                s,
+                "\nwrong intents ({shown} of {} shown; all in --json):",
+                self.errors.len()
+            );
+            for e in &self.errors[..shown] {
+                let _ = writeln!(
+                    s,
+                    "  {:?}: {} → {} ({:.2})",
+                    e.text, e.gold, e.predicted, e.confidence
+                );
             }
         }
         if !self.slots.is_empty() {
@@ -372,5 +413,35 @@ mod tests {
             r.slots
         );
         assert!(r.table().contains("intent accuracy: 100.00 %"));
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        // Every test example wrong: each one is listed with what was predicted instead.
+        let swapped: Vec<TrainingExample> = test[..2]
+            .iter()
+            .map(|e| TrainingExample {
+                intent: if e.intent == "play" {
+                    "weather"
+                } else {
+                    "play"
+                }
+                .to_owned(),
+                ..e.clone()
+            })
+            .collect();
+        let r = train_test(&NluSpec::default(), &train, &swapped, 0.0).unwrap_or_default();
+        assert_eq!(r.errors.len(), 2, "{:?}", r.errors);
+        assert_eq!(
+            (
+                r.errors[0].text.as_str(),
+                r.errors[0].gold.as_str(),
+                r.errors[0].predicted.as_str()
+            ),
+            ("play help", "weather", "play")
+        );
+        assert!(r.errors[0].confidence > 0.0);
+        assert!(
+            r.table().contains("wrong intents (2 of 2 shown"),
+            "{}",
+            r.table()
+        );
     }
 }
