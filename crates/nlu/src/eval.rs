@@ -80,6 +80,17 @@ pub struct EvalReport {
     pub slot_f1_by_intent: BTreeMap<String, f64>,
     /// Share of out-of-scope test examples rejected (None when there are none).
     pub out_of_scope_recall: Option<f64>,
+    /// How well the top confidence separates in-scope from out-of-scope test examples, whatever the
+    /// threshold: the probability that an in-scope example scores higher than an out-of-scope one (area
+    /// under the ROC curve; 0.5 = no better than chance, 1 = a threshold separates them perfectly).
+    pub out_of_scope_auroc: Option<f64>,
+    /// Expected calibration error of the top confidence: test examples in ten confidence bins, the
+    /// mean over bins (weighted by size) of |mean confidence − share whose top intent was right|. 0 = a
+    /// confidence of 0.8 is right 80 % of the time. Out-of-scope examples count as never right.
+    pub calibration_error: f64,
+    /// Share of the in-scope test examples whose intent was right (None when all are in scope: then it
+    /// is `intent_accuracy`).
+    pub in_scope_accuracy: Option<f64>,
     /// Wall time spent training (all folds), seconds.
     pub train_seconds: f64,
     /// Mean recognition time per test message, microseconds.
@@ -114,10 +125,14 @@ struct Tally {
     train_seconds: f64,
     recognize_seconds: f64,
     errors: Vec<IntentError>,
+    /// (top confidence, is the example out of scope) per test example.
+    scores: Vec<(f32, bool)>,
+    /// (top confidence, is the top intent right) per test example.
+    calibration: Vec<(f32, bool)>,
 }
 
 /// Trains on `train` (with `base`'s rules, gazetteers and settings) and evaluates on `test`. An intent
-/// below `threshold` counts as out-of-scope.
+/// below `threshold` counts as out-of-scope; so does a test example whose intent is not in `train`.
 pub fn train_test(
     base: &NluSpec,
     train: &[TrainingExample],
@@ -174,8 +189,16 @@ fn run(
         .iter()
         .map(|l| l.split(':').next().unwrap_or_default().to_owned())
         .collect();
+    let known: BTreeSet<&str> = train.iter().map(|e| e.intent.as_str()).collect();
     let ctx = RecognizeContext::default();
     for e in test {
+        // An intent the training data does not have cannot be recognized: the right answer is
+        // "out of scope" (how a test set of unseen-intent queries measures out-of-scope detection).
+        let gold = if known.contains(e.intent.as_str()) {
+            e.intent.clone()
+        } else {
+            OUT_OF_SCOPE.to_owned()
+        };
         let started = Instant::now();
         let u = recognizer.recognize(&e.text, &ctx);
         tally.recognize_seconds += started.elapsed().as_secs_f64();
@@ -183,24 +206,32 @@ fn run(
             .top_intent(threshold)
             .map_or(OUT_OF_SCOPE.to_owned(), |i| i.name.clone());
         tally.total += 1;
-        if predicted == e.intent {
+        tally.calibration.push((
+            u.intents.first().map_or(0.0, |i| i.confidence),
+            u.intents.first().is_some_and(|i| i.name == gold),
+        ));
+        tally.scores.push((
+            u.intents.first().map_or(0.0, |i| i.confidence),
+            gold == OUT_OF_SCOPE,
+        ));
+        if predicted == gold {
             tally.correct += 1;
-            tally.intents.entry(e.intent.clone()).or_default().tp += 1;
+            tally.intents.entry(gold.clone()).or_default().tp += 1;
         } else {
-            tally.intents.entry(e.intent.clone()).or_default().fn_ += 1;
+            tally.intents.entry(gold.clone()).or_default().fn_ += 1;
             tally.intents.entry(predicted.clone()).or_default().fp += 1;
             *tally
                 .confusions
-                .entry((e.intent.clone(), predicted.clone()))
+                .entry((gold.clone(), predicted.clone()))
                 .or_default() += 1;
             tally.errors.push(IntentError {
                 text: e.text.clone(),
-                gold: e.intent.clone(),
+                gold: gold.clone(),
                 predicted: predicted.clone(),
                 confidence: u.intents.first().map_or(0.0, |i| i.confidence),
             });
         }
-        if e.intent == OUT_OF_SCOPE {
+        if gold == OUT_OF_SCOPE {
             tally.oos.1 += 1;
             if predicted == OUT_OF_SCOPE {
                 tally.oos.0 += 1;
@@ -254,6 +285,44 @@ fn slot_text(text: &str, start: usize, end: usize) -> String {
     crate::text::words(&value).join(" ")
 }
 
+/// Expected calibration error over ten equal-width confidence bins (see [`EvalReport::calibration_error`]).
+fn calibration_error(scores: &[(f32, bool)]) -> f64 {
+    let mut bins = [(0.0f64, 0usize, 0usize); 10];
+    for &(c, right) in scores {
+        let b = &mut bins[((c.clamp(0.0, 1.0) * 10.0) as usize).min(9)];
+        b.0 += f64::from(c);
+        b.1 += 1;
+        b.2 += usize::from(right);
+    }
+    let n = scores.len().max(1) as f64;
+    bins.iter()
+        .filter(|b| b.1 > 0)
+        .map(|&(sum, _, right)| (sum - right as f64).abs() / n)
+        .sum()
+}
+
+/// Area under the ROC curve of `score` separating in-scope (`false`) from out-of-scope (`true`) examples
+/// (Mann–Whitney: ties count one half). None unless both kinds are present.
+fn auroc(scores: &[(f32, bool)]) -> Option<f64> {
+    let mut sorted = scores.to_vec();
+    sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (mut oos_below, mut pairs_won, mut i) = (0.0f64, 0.0f64, 0);
+    while i < sorted.len() {
+        let mut j = i;
+        while j < sorted.len() && sorted[j].0 == sorted[i].0 {
+            j += 1;
+        }
+        let tied_oos = sorted[i..j].iter().filter(|s| s.1).count() as f64;
+        let tied_in = (j - i) as f64 - tied_oos;
+        pairs_won += tied_in * (oos_below + tied_oos / 2.0);
+        oos_below += tied_oos;
+        i = j;
+    }
+    let oos = oos_below;
+    let inside = scores.len() as f64 - oos;
+    (oos > 0.0 && inside > 0.0).then(|| pairs_won / (oos * inside))
+}
+
 fn report(t: Tally) -> EvalReport {
     let mut confusions: Vec<(String, String, usize)> = t
         .confusions
@@ -294,6 +363,9 @@ fn report(t: Tally) -> EvalReport {
         },
         slot_f1_by_intent,
         out_of_scope_recall: (t.oos.1 > 0).then(|| ratio(t.oos.0, t.oos.1)),
+        out_of_scope_auroc: auroc(&t.scores),
+        calibration_error: calibration_error(&t.calibration),
+        in_scope_accuracy: (t.oos.1 > 0).then(|| ratio(t.correct - t.oos.0, t.total - t.oos.1)),
         train_seconds: t.train_seconds,
         recognize_micros: if t.total == 0 {
             0.0
@@ -318,6 +390,17 @@ impl EvalReport {
         if let Some(r) = self.out_of_scope_recall {
             let _ = writeln!(s, "out-of-scope recall: {:.2} %", r * 100.0);
         }
+        if let Some(a) = self.in_scope_accuracy {
+            let _ = writeln!(s, "in-scope accuracy: {:.2} %", a * 100.0);
+        }
+        if let Some(a) = self.out_of_scope_auroc {
+            let _ = writeln!(s, "out-of-scope AUROC: {a:.3}");
+        }
+        let _ = writeln!(
+            s,
+            "calibration error (ECE, 10 bins): {:.3}",
+            self.calibration_error
+        );
         let _ = writeln!(
             s,
             "\n{:<32} {:>9} {:>9} {:>9} {:>8}",
@@ -384,6 +467,34 @@ impl EvalReport {
 mod tests {
     use super::*;
     use crate::dataset::annotated;
+
+    #[test]
+    fn auroc_counts_the_pairs_a_threshold_gets_right() {
+        assert_eq!(auroc(&[(0.9, false), (0.8, false), (0.2, true)]), Some(1.0));
+        assert_eq!(auroc(&[(0.1, false), (0.8, true)]), Some(0.0));
+        // One in-scope example ties the out-of-scope one, one is above it: (0.5 + 1) / 2.
+        assert_eq!(
+            auroc(&[(0.5, false), (0.9, false), (0.5, true)]),
+            Some(0.75)
+        );
+        assert_eq!(auroc(&[(0.5, false)]), None);
+    }
+
+    #[test]
+    fn calibration_error_compares_confidence_with_the_share_right() {
+        // 0.8 confident, right 4 times in 5: calibrated.
+        let good = [
+            (0.8, true),
+            (0.8, true),
+            (0.8, true),
+            (0.8, true),
+            (0.8, false),
+        ];
+        assert!(calibration_error(&good) < 1e-6);
+        // 0.9 confident, right half the time: off by 0.4.
+        let over = [(0.9, true), (0.9, false)];
+        assert!((calibration_error(&over) - 0.4).abs() < 1e-6);
+    }
 
     #[test]
     fn train_test_counts_intents_slots_and_out_of_scope() {

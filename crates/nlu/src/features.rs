@@ -88,6 +88,16 @@ impl Featurizer {
         f
     }
 
+    /// True when `token` (a word; a number counts as `<num>`) is in the vocabulary.
+    pub fn knows(&self, token: &Token) -> bool {
+        let w = if token.norm.chars().any(|c| c.is_ascii_digit()) {
+            "<num>"
+        } else {
+            token.norm.as_str()
+        };
+        self.index.contains_key(&fnv(&[b"w", w.as_bytes()]))
+    }
+
     /// Number of features.
     pub fn len(&self) -> usize {
         self.idf.len()
@@ -98,26 +108,12 @@ impl Featurizer {
         self.idf.is_empty()
     }
 
-    /// The feature vector of a sentence (tokens and extra features) and the share of its words the
-    /// vocabulary knows (0..1).
-    pub fn transform<S: AsRef<str>>(&self, tokens: &[Token], extras: &[S]) -> (Sparse, f32) {
+    /// The feature vector of a sentence (tokens and extra features).
+    pub fn transform<S: AsRef<str>>(&self, tokens: &[Token], extras: &[S]) -> Sparse {
         let mut counts: KeyMap<(f32, bool)> = KeyMap::default();
-        let mut words = 0usize;
-        let mut known = 0usize;
         for (k, is_char) in keys(tokens, extras) {
             if let Some(&i) = self.index.get(&k) {
                 counts.entry(u64::from(i)).or_insert((0.0, is_char)).0 += 1.0;
-            }
-        }
-        for t in tokens {
-            words += 1;
-            let w = if t.norm.chars().any(|c| c.is_ascii_digit()) {
-                "<num>"
-            } else {
-                t.norm.as_str()
-            };
-            if self.index.contains_key(&fnv(&[b"w", w.as_bytes()])) {
-                known += 1;
             }
         }
         let mut v: Sparse = Vec::with_capacity(counts.len());
@@ -149,12 +145,7 @@ impl Featurizer {
             e.1 /= total;
         }
         v.sort_unstable_by_key(|e| e.0);
-        let coverage = if words == 0 {
-            0.0
-        } else {
-            known as f32 / words as f32
-        };
-        (v, coverage)
+        v
     }
 }
 
@@ -164,7 +155,7 @@ mod tests {
     use crate::text::tokens;
 
     #[test]
-    fn known_features_are_normalized_and_unknown_words_lower_coverage() {
+    fn known_features_are_normalized_and_unknown_words_are_not_known() {
         let none: Vec<&str> = Vec::new();
         let f = Featurizer::fit(
             &[
@@ -174,18 +165,21 @@ mod tests {
             1,
         );
         assert!(!f.is_empty());
-        let (v, coverage) = f.transform(&tokens("book a flight"), &none);
+        let v = f.transform(&tokens("book a flight"), &none);
+
         let norm: f32 = v.iter().map(|(_, x)| x * x).sum();
         assert!((norm - 1.0).abs() < 1e-4, "{norm}");
-        assert!((coverage - 1.0).abs() < 1e-6);
-        let (_, half) = f.transform(&tokens("book zebras"), &none);
-        assert!((half - 0.5).abs() < 1e-6);
-        let (with_extra, _) = f.transform(&tokens("book zebras"), &["city"]);
+        assert!(tokens("book a flight").iter().all(|t| f.knows(t)));
+        let known: Vec<bool> = tokens("book 42 zebras")
+            .iter()
+            .map(|t| f.knows(t))
+            .collect();
+        assert_eq!(known, vec![true, false, false]);
+        let with_extra = f.transform(&tokens("book zebras"), &["city"]);
         assert_eq!(
             with_extra.len(),
-            f.transform(&tokens("book zebras"), &none).0.len() + 1
+            f.transform(&tokens("book zebras"), &none).len() + 1
         );
-        let (empty, zero) = f.transform(&tokens("🙂"), &none);
-        assert!(empty.is_empty() && zero == 0.0);
+        assert!(f.transform(&tokens("🙂"), &none).is_empty());
     }
 }

@@ -4,10 +4,12 @@
 //! learned slot tagger.
 //!
 //! Confidence: the classifier's probability times the square root of the share of the message's words
-//! the training data knows. Without that factor a message made of unknown words would still spread its
+//! the training data knows, not counting the words of slot values the tagger finds (titles and names
+//! are new on most messages). Without that factor a message made of unknown words would still spread its
 //! probability over the known intents; with it, "what is the capital of Peru" scores low and falls to
 //! the fallback even when no out-of-scope examples were given. Out-of-scope examples, when given, train
-//! their own class, whose probability mass is never reported as an intent.
+//! their own class, whose probability mass is never reported as an intent. On the SNIPS development
+//! split the slot-aware share lowered the calibration error from 0.133 to 0.059 (docs/benchmarks/nlu.md).
 
 use crate::builtin::Builtins;
 use crate::error::NluError;
@@ -125,7 +127,7 @@ impl TrainedModel {
             .zip(&inputs)
             .map(|(e, (t, extras))| {
                 let c = classes.binary_search(&e.intent).unwrap_or(0);
-                (featurizer.transform(t, extras).0, c)
+                (featurizer.transform(t, extras), c)
             })
             .collect();
         // Fewer passes over more data: the number of SGD steps matters, not the number of passes.
@@ -170,18 +172,43 @@ impl TrainedModel {
         }
     }
 
+    /// The share of the message's words the model can account for: words the vocabulary knows, and
+    /// unknown words inside the slot values the tagger finds (a title or a name is new on most messages and
+    /// says nothing about being out of scope; the words around it do). The intent is not known yet, so
+    /// the tagger runs with all its labels. A message that is one slot value and nothing else is judged
+    /// on its words alone: otherwise any gibberish the tagger takes for a title would count as understood.
+    fn coverage(&self, text: &str, masked: &[Token], toks: &[Token]) -> f32 {
+        if masked.is_empty() {
+            return 0.0;
+        }
+        let values: Vec<(usize, usize)> = self
+            .tagger
+            .tag(text, toks, "")
+            .into_iter()
+            .map(|t| (t.start, t.end))
+            .collect();
+        let inside = |t: &Token| values.iter().any(|v| t.start >= v.0 && t.end <= v.1);
+        let all_inside = masked.iter().all(inside);
+        let accounted = masked
+            .iter()
+            .filter(|t| self.featurizer.knows(t) || (!all_inside && inside(t)))
+            .count();
+        accounted as f32 / masked.len() as f32
+    }
+
     /// Ranked intents (out-of-scope mass removed), best first, for a message: its tokens with declared
     /// entities masked (`masked`) and as typed (`toks`, where known slot values are looked up).
-    pub fn intents(&self, masked: &[Token], toks: &[Token]) -> Vec<IntentMatch> {
+    pub fn intents(&self, text: &str, masked: &[Token], toks: &[Token]) -> Vec<IntentMatch> {
         if self.classes.is_empty() {
             return Vec::new();
         }
         let extras = self.tagger.known_values(toks, None);
-        let (x, coverage) = self.featurizer.transform(masked, &extras);
+        let x = self.featurizer.transform(masked, &extras);
         if x.is_empty() {
             return Vec::new();
         }
-        let factor = coverage.sqrt();
+        // Never 0: a message without one known word still ranks the intents (at most 0.01).
+        let factor = self.coverage(text, masked, toks).sqrt().max(0.01);
         let probs: Vec<f32> = if self.classes.len() == 1 {
             let best = self
                 .exemplars
@@ -390,7 +417,7 @@ impl Recognizer for TrainedRecognizer {
             .map(|e| (e.span.0, e.span.1, e.kind.clone()))
             .collect();
         let mut intents = self.rules.intents(text);
-        for m in self.model.intents(&mask(text, &toks, &spans), &toks) {
+        for m in self.model.intents(text, &mask(text, &toks, &spans), &toks) {
             match intents.iter_mut().find(|i| i.name == m.name) {
                 Some(i) => i.confidence = i.confidence.max(m.confidence),
                 None => intents.push(m),

@@ -1,0 +1,58 @@
+//! Confidence and out-of-scope: a new title does not make a message look out of scope, words the bot
+//! never saw do.
+
+use colloquy_nlu::{NluSpec, RecognizeContext, Recognizer, TrainedRecognizer, dataset};
+
+fn recognizer() -> TrainedRecognizer {
+    let examples = [
+        ("play [yellow submarine](song) please", "play"),
+        ("play [hey jude](song)", "play"),
+        ("can you play [let it be](song) for me", "play"),
+        ("play [bohemian rhapsody](song) by [queen](artist)", "play"),
+        ("play something by [abba](artist)", "play"),
+        (
+            "i want to hear [imagine](song) by [john lennon](artist)",
+            "play",
+        ),
+        ("put on [wonderwall](song)", "play"),
+        ("play [fix you](song) now", "play"),
+        ("what's the weather like today", "weather"),
+        ("will it rain tomorrow", "weather"),
+        ("is it going to be sunny", "weather"),
+        ("weather forecast for the weekend", "weather"),
+        ("book a flight", "book"),
+        ("i want to fly somewhere", "book"),
+        ("get me a plane ticket", "book"),
+        ("reserve a seat on a flight", "book"),
+    ];
+    let spec = NluSpec {
+        examples: examples
+            .iter()
+            .map(|(t, i)| dataset::annotated(t, i))
+            .collect(),
+        ..NluSpec::default()
+    };
+    TrainedRecognizer::train(&spec).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn top(r: &TrainedRecognizer, text: &str) -> (String, f32) {
+    let u = r.recognize(text, &RecognizeContext::default());
+    u.intents
+        .first()
+        .map_or((String::new(), 0.0), |i| (i.name.clone(), i.confidence))
+}
+
+#[test]
+fn an_unseen_title_does_not_lower_confidence_but_unknown_words_do() {
+    let r = recognizer();
+    let (known_song, c_known) = top(&r, "play hey jude please");
+    let (new_song, c_new) = top(&r, "play zorblax quintonic please");
+    assert_eq!((known_song.as_str(), new_song.as_str()), ("play", "play"));
+    // Two of three words are new, but they are the song's title: judged on "play … please".
+    assert!(c_new > 0.5, "{c_new} (known title: {c_known})");
+    assert!(c_new > 0.8 * c_known, "{c_new} vs {c_known}");
+    let (_, gibberish) = top(&r, "zorblax quintonic vexillum");
+    assert!(gibberish < 0.3, "{gibberish}");
+    let (_, off_topic) = top(&r, "what is the capital of Peru");
+    assert!(off_topic < 0.5, "{off_topic}");
+}
