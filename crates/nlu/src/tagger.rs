@@ -6,10 +6,11 @@
 //! Hand-written: the model is a hash map of weight rows plus a tag-transition matrix. A CRF crate
 //! (`crfsuite` bindings) would add C code and a build step; the two trainers are 80–180 lines each.
 //! Features per token: the word, its neighbours (±2), bigrams, prefix/suffix, shape, known slot values
-//! ([`crate::lexicon`]), and the intent conjoined with the word (slots depend on the intent).
+//! ([`crate::lexicon`]), built-in place names ([`crate::places`]), and the intent conjoined with the word (slots depend on the intent).
 
 use crate::annotate::SpanLabel;
 use crate::lexicon::SlotLexicon;
+use crate::places::PlaceNames;
 use crate::text::{KeyMap, Token, fnv};
 use crf::CrfConfig;
 use serde::{Deserialize, Serialize};
@@ -158,6 +159,39 @@ fn lexicon_marks(
     marks
 }
 
+/// Place-hint features per token ([`crate::places`]): for every built-in place name covering it,
+/// `place|kind|B` or `place|kind|I`. Appended to `marks`.
+fn place_marks(text: &str, tokens: &[Token], marks: &mut [Vec<u64>]) {
+    for m in PlaceNames::builtin().find(text, tokens) {
+        let k = m.kind.as_str().as_bytes();
+        marks[m.start].push(fnv(&[b"placeB", k]));
+        for t in &mut marks[m.start + 1..m.end] {
+            t.push(fnv(&[b"placeI", k]));
+        }
+    }
+}
+
+/// Every token's features: [`token_features`], known slot values (leaving `exclude` out) and place hints.
+fn sentence_features(
+    text: &str,
+    tokens: &[Token],
+    intent: &str,
+    lexicon: &SlotLexicon,
+    exclude: &[(String, u32)],
+) -> Vec<Vec<u64>> {
+    let mut marks = lexicon_marks(tokens, lexicon, exclude);
+    place_marks(text, tokens, &mut marks);
+    marks
+        .into_iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let mut f = token_features(text, tokens, intent, i);
+            f.extend(m);
+            f
+        })
+        .collect()
+}
+
 /// The words of a span, as lexicon keys.
 fn span_key(s: &TaggedSentence, span: &SpanLabel) -> String {
     let text: String = s
@@ -254,14 +288,8 @@ impl Tagger {
         let feats: Vec<Vec<Vec<u64>>> = data
             .iter()
             .map(|s| {
-                let marks = lexicon_marks(&s.tokens, &m.lexicon, &own_values(s, &index));
-                (0..s.tokens.len())
-                    .map(|i| {
-                        let mut f = token_features(&s.text, &s.tokens, &s.intent, i);
-                        f.extend(&marks[i]);
-                        f
-                    })
-                    .collect()
+                let own = own_values(s, &index);
+                sentence_features(&s.text, &s.tokens, &s.intent, &m.lexicon, &own)
             })
             .collect();
         let golds: Vec<Vec<usize>> = data.iter().map(|s| gold_tags(s, &index)).collect();
@@ -380,14 +408,7 @@ impl Tagger {
         if self.labels.is_empty() || tokens.is_empty() {
             return Vec::new();
         }
-        let marks = lexicon_marks(tokens, &self.lexicon, &[]);
-        let feats: Vec<Vec<u64>> = (0..tokens.len())
-            .map(|i| {
-                let mut f = token_features(text, tokens, intent, i);
-                f.extend(&marks[i]);
-                f
-            })
-            .collect();
+        let feats = sentence_features(text, tokens, intent, &self.lexicon, &[]);
         let path = self.viterbi(&feats, intent);
         let mut out: Vec<Tagged> = Vec::new();
         for (i, tag) in path.into_iter().enumerate() {
@@ -463,6 +484,26 @@ mod tests {
         assert!(found.iter().any(|(_, l)| l == "song"), "{found:?}");
         let again = Tagger::train(&data, 10);
         assert_eq!(again.trans, m.trans, "training is deterministic");
+    }
+
+    #[test]
+    fn place_names_become_b_and_i_hints_per_kind() {
+        let marks = |text: &str| {
+            let t = tokens(text);
+            let mut m = vec![Vec::new(); t.len()];
+            place_marks(text, &t, &mut m);
+            m
+        };
+        let m = marks("weather in France");
+        assert!(m[0].is_empty() && m[1].is_empty());
+        assert_eq!(m[2], [fnv(&[b"placeB", b"country"])]);
+        let m = marks("dinner in New York");
+        assert!(m[2].contains(&fnv(&[b"placeB", b"city"])), "{m:?}");
+        assert!(m[3].contains(&fnv(&[b"placeI", b"city"])), "{m:?}");
+        assert!(!m[3].contains(&fnv(&[b"placeB", b"city"])), "{m:?}");
+        // An everyday word that is also a city name gets no hint in lower case.
+        assert!(marks("that is nice").iter().all(Vec::is_empty));
+        assert!(!marks("a hotel in Nice")[3].is_empty());
     }
 
     #[test]
