@@ -12,6 +12,7 @@
 //! - [`lexicon`]: slot values seen in the examples, found in a sentence (tagger and classifier features).
 //! - [`annotate`]: inline annotations in examples, `[Lahore](city:from)`.
 //! - [`gazetteer`]: closed-list entities with synonyms, typo tolerance and roles (Aho–Corasick).
+//! - [`places`]: built-in place names (countries, US states, cities), hints for the slot tagger.
 //! - [`builtin`]: yes/no, numbers, money.
 //! - [`datetime`]: dates and times, relative ones resolved against the session clock.
 //! - [`dataset`]: training data files: SNIPS JSON, simple JSON, CSV.
@@ -31,6 +32,7 @@ pub mod features;
 pub mod gazetteer;
 pub mod lexicon;
 pub mod pattern;
+pub mod places;
 pub mod recognizer;
 pub mod softmax;
 pub mod spec;
