@@ -16,6 +16,7 @@ use crate::error::NluError;
 use crate::features::{Featurizer, Sparse};
 use crate::gazetteer::Gazetteer;
 use crate::pattern::{MAX_RECOGNIZED_BYTES, PatternRecognizer};
+use crate::places::{PlaceKind, PlaceNames};
 use crate::recognizer::{RecognizeContext, Recognizer};
 use crate::softmax::{Softmax, SoftmaxConfig};
 use crate::spec::{NluSpec, OUT_OF_SCOPE};
@@ -113,11 +114,16 @@ impl TrainedModel {
             n => n,
         };
         let tagger = Tagger::train(&sentences, tagger_epochs);
-        // Known slot values the sentence mentions (its own values left out) are sentence features.
+        // Sentence features: the known slot values the sentence mentions (its own values left out) and
+        // the kinds of the built-in place names it mentions.
         let inputs: Vec<(Vec<Token>, Vec<&str>)> = masked
             .into_iter()
             .zip(&sentences)
-            .map(|(m, s)| (m, tagger.known_values(&s.tokens, Some(s))))
+            .map(|(m, s)| {
+                let mut extras = tagger.known_values(&s.tokens, Some(s));
+                extras.extend(place_kinds(&s.text, &s.tokens));
+                (m, extras)
+            })
             .collect();
         let min_df = if spec.examples.len() > 5_000 { 2 } else { 1 };
         let featurizer = Featurizer::fit(&inputs, min_df);
@@ -202,7 +208,8 @@ impl TrainedModel {
         if self.classes.is_empty() {
             return Vec::new();
         }
-        let extras = self.tagger.known_values(toks, None);
+        let mut extras = self.tagger.known_values(toks, None);
+        extras.extend(place_kinds(text, toks));
         let x = self.featurizer.transform(masked, &extras);
         if x.is_empty() {
             return Vec::new();
@@ -232,6 +239,20 @@ impl TrainedModel {
         out.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
         out
     }
+}
+
+/// Sentence features for the place names the sentence mentions (`place:country`, …; built-in list,
+/// [`PlaceNames`]): "where is Belgium located" is about a country even when no example named Belgium.
+fn place_kinds(text: &str, toks: &[Token]) -> Vec<&'static str> {
+    PlaceNames::builtin()
+        .find(text, toks)
+        .into_iter()
+        .map(|m| match m.kind {
+            PlaceKind::City => "place:city",
+            PlaceKind::Country => "place:country",
+            PlaceKind::Region => "place:region",
+        })
+        .collect()
 }
 
 /// `toks` with every token inside one of `spans` (char offsets, entity kind) replaced: the first by one

@@ -56,3 +56,46 @@ fn an_unseen_title_does_not_lower_confidence_but_unknown_words_do() {
     let (_, off_topic) = top(&r, "what is the capital of Peru");
     assert!(off_topic < 0.5, "{off_topic}");
 }
+
+#[test]
+fn a_place_name_no_example_mentions_leans_to_the_intent_whose_examples_name_places() {
+    let examples = [
+        ("tell me about France", "country_facts"),
+        ("tell me about Japan", "country_facts"),
+        ("what do you know about Kenya", "country_facts"),
+        ("tell me about photosynthesis", "define"),
+        ("tell me about gravity", "define"),
+        ("tell me about jazz", "define"),
+        ("tell me about Shakespeare", "define"),
+        ("tell me about Bitcoin", "define"),
+        ("what do you know about volcanoes", "define"),
+    ];
+    let spec = NluSpec {
+        examples: examples
+            .iter()
+            .map(|(t, i)| dataset::annotated(t, i))
+            .collect(),
+        ..NluSpec::default()
+    };
+    let r = TrainedRecognizer::train(&spec).unwrap_or_else(|e| panic!("{e}"));
+    let country = |text: &str| {
+        let u = r.recognize(text, &RecognizeContext::default());
+        u.intents
+            .iter()
+            .find(|i| i.name == "country_facts")
+            .map_or(0.0, |i| i.confidence)
+    };
+    // Two words no example has: the country name leans to the country intent, the made-up word not.
+    for (place, other) in [
+        ("Belgium", "Zorblat"),
+        ("Peru", "Qwox"),
+        ("Argentina", "Plimbrost"),
+    ] {
+        let (p, o) = (
+            country(&format!("tell me about {place}")),
+            country(&format!("tell me about {other}")),
+        );
+        assert!(p > o + 0.1, "{place} {p} vs {other} {o}");
+    }
+    assert_eq!(top(&r, "tell me about electricity").0, "define");
+}
