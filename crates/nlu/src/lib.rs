@@ -10,6 +10,7 @@
 //! - [`softmax`]: the multinomial logistic regression intent classifier (sparse SGD).
 //! - [`tagger`]: the learned slot tagger (CRF or averaged structured perceptron by data size, Viterbi).
 //! - [`lexicon`]: slot values seen in the examples, found in a sentence (tagger and classifier features).
+//! - [`slot_context`]: the words around open-vocabulary slot values (classifier features).
 //! - [`annotate`]: inline annotations in examples, `[Lahore](city:from)`.
 //! - [`gazetteer`]: closed-list entities with synonyms, typo tolerance and roles (Aho–Corasick).
 //! - [`places`]: built-in place names (countries, US states, cities), hints for the slot tagger.
@@ -34,6 +35,7 @@ pub mod lexicon;
 pub mod pattern;
 pub mod places;
 pub mod recognizer;
+pub mod slot_context;
 pub mod softmax;
 pub mod spec;
 pub mod tagger;

@@ -18,13 +18,15 @@ use crate::gazetteer::Gazetteer;
 use crate::pattern::{MAX_RECOGNIZED_BYTES, PatternRecognizer};
 use crate::places::{PlaceKind, PlaceNames};
 use crate::recognizer::{RecognizeContext, Recognizer};
+use crate::slot_context;
 use crate::softmax::{Softmax, SoftmaxConfig};
 use crate::spec::{NluSpec, OUT_OF_SCOPE};
-use crate::tagger::{TaggedSentence, Tagger};
+use crate::tagger::{Tagged, TaggedSentence, Tagger};
 use crate::text::{Token, char_offset, tokens, truncate};
 use colloquy_core::{Entity, IntentMatch, Understanding};
 use regex::{Regex, RegexBuilder};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashSet};
 
 /// The learned part of a recognizer: what `colloquy train` caches.
@@ -42,6 +44,9 @@ pub struct TrainedModel {
     pub tagger: Tagger,
     /// Lower-cased words of the examples outside annotations (never taken for typos of a gazetteer value).
     pub known_words: BTreeSet<String>,
+    /// Entity types whose values are open-vocabulary ([`slot_context::open_labels`]), sorted.
+    #[serde(default)]
+    pub open_labels: Vec<String>,
 }
 
 /// Entity types handled by something other than the tagger.
@@ -114,14 +119,39 @@ impl TrainedModel {
             n => n,
         };
         let tagger = Tagger::train(&sentences, tagger_epochs);
-        // Sentence features: the known slot values the sentence mentions (its own values left out) and
-        // the kinds of the built-in place names it mentions.
-        let inputs: Vec<(Vec<Token>, Vec<&str>)> = masked
+        // Sentence features: the known slot values the sentence mentions (its own values left out), the
+        // kinds of the built-in place names it mentions, and the words around its open-vocabulary values
+        // (`slot_context`; here from the annotations, on a new message from the tagger).
+        let open_labels = slot_context::open_labels(sentences.iter().flat_map(|s| {
+            s.spans
+                .iter()
+                .map(|sp| (sp.entity.as_str(), span_words(&s.text, sp.start, sp.end)))
+        }));
+        let inputs: Vec<(Vec<Token>, Vec<Cow<str>>)> = masked
             .into_iter()
             .zip(&sentences)
             .map(|(m, s)| {
-                let mut extras = tagger.known_values(&s.tokens, Some(s));
-                extras.extend(place_kinds(&s.text, &s.tokens));
+                let mut extras: Vec<Cow<str>> = tagger
+                    .known_values(&s.tokens, Some(s))
+                    .into_iter()
+                    .map(Cow::Borrowed)
+                    .collect();
+                extras.extend(
+                    place_kinds(&s.text, &s.tokens)
+                        .into_iter()
+                        .map(Cow::Borrowed),
+                );
+                let open: Vec<(usize, usize)> = s
+                    .spans
+                    .iter()
+                    .filter(|sp| open_labels.binary_search(&sp.entity).is_ok())
+                    .filter_map(|sp| token_range(&s.text, &s.tokens, sp.start, sp.end))
+                    .collect();
+                extras.extend(
+                    slot_context::features(&s.tokens, &sorted(open))
+                        .into_iter()
+                        .map(Cow::Owned),
+                );
                 (m, extras)
             })
             .collect();
@@ -175,6 +205,7 @@ impl TrainedModel {
             exemplars,
             tagger,
             known_words,
+            open_labels,
         }
     }
 
@@ -183,17 +214,11 @@ impl TrainedModel {
     /// says nothing about being out of scope; the words around it do). The intent is not known yet, so
     /// the tagger runs with all its labels. A message that is one slot value and nothing else is judged
     /// on its words alone: otherwise any gibberish the tagger takes for a title would count as understood.
-    fn coverage(&self, text: &str, masked: &[Token], toks: &[Token]) -> f32 {
+    fn coverage(&self, masked: &[Token], values: &[Tagged]) -> f32 {
         if masked.is_empty() {
             return 0.0;
         }
-        let values: Vec<(usize, usize)> = self
-            .tagger
-            .tag(text, toks, "")
-            .into_iter()
-            .map(|t| (t.start, t.end))
-            .collect();
-        let inside = |t: &Token| values.iter().any(|v| t.start >= v.0 && t.end <= v.1);
+        let inside = |t: &Token| values.iter().any(|v| t.start >= v.start && t.end <= v.end);
         let all_inside = masked.iter().all(inside);
         let accounted = masked
             .iter()
@@ -208,14 +233,42 @@ impl TrainedModel {
         if self.classes.is_empty() {
             return Vec::new();
         }
-        let mut extras = self.tagger.known_values(toks, None);
-        extras.extend(place_kinds(text, toks));
+        // The slot values the tagger finds, the intent not being known yet (all labels allowed).
+        let values = self.tagger.tag(text, toks, "");
+        let mut extras: Vec<Cow<str>> = self
+            .tagger
+            .known_values(toks, None)
+            .into_iter()
+            .map(Cow::Borrowed)
+            .collect();
+        extras.extend(place_kinds(text, toks).into_iter().map(Cow::Borrowed));
+        if !self.open_labels.is_empty() {
+            let open: Vec<(usize, usize)> = values
+                .iter()
+                .filter(|t| {
+                    let kind = t.label.split(':').next().unwrap_or_default();
+                    self.open_labels
+                        .binary_search_by(|l| l.as_str().cmp(kind))
+                        .is_ok()
+                })
+                .filter_map(|t| {
+                    let first = toks.iter().position(|k| k.start >= t.start)?;
+                    let end = toks.iter().rposition(|k| k.end <= t.end)? + 1;
+                    (first < end).then_some((first, end))
+                })
+                .collect();
+            extras.extend(
+                slot_context::features(toks, &sorted(open))
+                    .into_iter()
+                    .map(Cow::Owned),
+            );
+        }
         let x = self.featurizer.transform(masked, &extras);
         if x.is_empty() {
             return Vec::new();
         }
         // Never 0: a message without one known word still ranks the intents (at most 0.01).
-        let factor = self.coverage(text, masked, toks).sqrt().max(0.01);
+        let factor = self.coverage(masked, &values).sqrt().max(0.01);
         let probs: Vec<f32> = if self.classes.len() == 1 {
             let best = self
                 .exemplars
@@ -283,6 +336,40 @@ fn mask(text: &str, toks: &[Token], spans: &[(usize, usize, String)]) -> Vec<Tok
                 last = None;
                 out.push(t.clone());
             }
+        }
+    }
+    out
+}
+
+/// The words of chars `[start, end)` of `text`, lower-cased, joined by one space.
+fn span_words(text: &str, start: usize, end: usize) -> String {
+    let value: String = text
+        .chars()
+        .skip(start)
+        .take(end.saturating_sub(start))
+        .collect();
+    crate::text::words(&value).join(" ")
+}
+
+/// The tokens covering chars `[start, end)` of `text`, as a token index range (None if none do).
+fn token_range(text: &str, toks: &[Token], start: usize, end: usize) -> Option<(usize, usize)> {
+    let inside = |t: &Token| {
+        let (s, e) = (char_offset(text, t.start), char_offset(text, t.end));
+        s < end && e > start
+    };
+    Some((
+        toks.iter().position(inside)?,
+        toks.iter().rposition(inside)? + 1,
+    ))
+}
+
+/// Token ranges sorted, overlapping ones dropped.
+fn sorted(mut ranges: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
+    ranges.sort_unstable();
+    let mut out: Vec<(usize, usize)> = Vec::with_capacity(ranges.len());
+    for r in ranges {
+        if out.last().is_none_or(|l| r.0 >= l.1) {
+            out.push(r);
         }
     }
     out
