@@ -62,6 +62,13 @@ pub struct Tagger {
     allowed: HashMap<String, Vec<bool>>,
 }
 
+/// A sentence's tag scores from the features that do not depend on the intent ([`Tagger::prepare`]).
+#[derive(Debug, Clone, Default)]
+pub struct Prepared {
+    /// Per token, per tag.
+    emit: Vec<Vec<f32>>,
+}
+
 /// A span the tagger found: byte offsets and its label (`entity` or `entity:role`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tagged {
@@ -92,15 +99,39 @@ fn shape(w: &str) -> String {
     s
 }
 
+/// The features of token `i`: [`base_features`] then [`intent_features`].
 fn token_features(text: &str, tokens: &[Token], intent: &str, i: usize) -> Vec<u64> {
-    let w = |k: isize| -> &str {
-        let j = i as isize + k;
-        if j < 0 {
-            "<s>"
-        } else {
-            tokens.get(j as usize).map_or("</s>", |t| t.norm.as_str())
-        }
-    };
+    let mut f = base_features(text, tokens, i);
+    f.extend(intent_features(tokens, intent, i));
+    f
+}
+
+/// The word at offset `k` from token `i` (`<s>`/`</s>` beyond the ends).
+fn word_at(tokens: &[Token], i: usize, k: isize) -> &str {
+    let j = i as isize + k;
+    if j < 0 {
+        "<s>"
+    } else {
+        tokens.get(j as usize).map_or("</s>", |t| t.norm.as_str())
+    }
+}
+
+/// The features of token `i` conjoined with the intent (slots depend on it).
+fn intent_features(tokens: &[Token], intent: &str, i: usize) -> [u64; 5] {
+    let w = |k: isize| word_at(tokens, i, k);
+    let (ib, cur) = (intent.as_bytes(), w(0));
+    [
+        fnv(&[b"iw-1w0", ib, w(-1).as_bytes(), cur.as_bytes()]),
+        fnv(&[b"i", ib]),
+        fnv(&[b"iw0", ib, cur.as_bytes()]),
+        fnv(&[b"iw-1", ib, w(-1).as_bytes()]),
+        fnv(&[b"iw+1", ib, w(1).as_bytes()]),
+    ]
+}
+
+/// The features of token `i` that do not depend on the intent: words around it, affixes, shapes.
+fn base_features(text: &str, tokens: &[Token], i: usize) -> Vec<u64> {
+    let w = |k: isize| word_at(tokens, i, k);
     let raw = &text[tokens[i].start..tokens[i].end];
     let cur = w(0);
     let chars: Vec<char> = cur.chars().collect();
@@ -119,7 +150,6 @@ fn token_features(text: &str, tokens: &[Token], intent: &str, i: usize) -> Vec<u
                 .map_or("</s>", |t| &text[t.start..t.end])
         }
     };
-    let ib = intent.as_bytes();
     vec![
         fnv(&[b"bias"]),
         fnv(&[b"w0", cur.as_bytes()]),
@@ -136,14 +166,9 @@ fn token_features(text: &str, tokens: &[Token], intent: &str, i: usize) -> Vec<u
         fnv(&[b"suf2", suf2.as_bytes()]),
         fnv(&[b"pre4", pre4.as_bytes()]),
         fnv(&[b"suf4", suf4.as_bytes()]),
-        fnv(&[b"iw-1w0", ib, w(-1).as_bytes(), cur.as_bytes()]),
         fnv(&[b"shape-1", shape(raw_at(-1)).as_bytes()]),
         fnv(&[b"shape+1", shape(raw_at(1)).as_bytes()]),
         fnv(&[b"w-1w+1", w(-1).as_bytes(), w(1).as_bytes()]),
-        fnv(&[b"i", ib]),
-        fnv(&[b"iw0", ib, cur.as_bytes()]),
-        fnv(&[b"iw-1", ib, w(-1).as_bytes()]),
-        fnv(&[b"iw+1", ib, w(1).as_bytes()]),
     ]
 }
 
@@ -365,74 +390,127 @@ impl Tagger {
             .collect()
     }
 
+    /// The summed weight rows of `keys`: one score per tag.
+    fn emission(&self, keys: &[u64], into: &mut [f32]) {
+        for key in keys {
+            if let Some(row) = self.weights.get(key) {
+                for (a, b) in into.iter_mut().zip(row) {
+                    *a += b;
+                }
+            }
+        }
+    }
+
     fn viterbi(&self, feats: &[Vec<u64>], intent: &str) -> Vec<usize> {
         let tags = 1 + 2 * self.labels.len();
-        let permitted = self.allowed.get(intent);
-        let label_ok = |tag: usize| tag == 0 || permitted.is_none_or(|p| p[(tag - 1) / 2]);
-        let n = feats.len();
-        if n == 0 {
-            return Vec::new();
-        }
         let emit: Vec<Vec<f32>> = feats
             .iter()
             .map(|f| {
                 let mut e = vec![0.0f32; tags];
-                for key in f {
-                    if let Some(row) = self.weights.get(key) {
-                        for (a, b) in e.iter_mut().zip(row) {
-                            *a += b;
-                        }
-                    }
-                }
+                self.emission(f, &mut e);
                 e
             })
             .collect();
-        let allowed = |prev: usize, tag: usize| label_ok(tag) && transition_ok(tags, prev, tag);
+        self.decode(&emit, intent)
+    }
+
+    /// The best tag sequence for per-token tag scores `emit`, with the tags `intent` permits.
+    fn decode(&self, emit: &[Vec<f32>], intent: &str) -> Vec<usize> {
+        let tags = 1 + 2 * self.labels.len();
+        let permitted = self.allowed.get(intent);
+        let label_ok = |tag: usize| tag == 0 || permitted.is_none_or(|p| p[(tag - 1) / 2]);
+        let n = emit.len();
+        if n == 0 {
+            return Vec::new();
+        }
         // Only the tags the intent permits are visited: with a few slots per intent this makes decoding
-        // independent of the total number of labels.
+        // independent of the total number of labels. Scores are kept per candidate, not per tag. `B-x`
+        // and `I-x` of a permitted label are both candidates, next to each other, so the only
+        // predecessors of an `I-x` (BIO: `B-x` or `I-x`) are the candidate before it and itself.
         let cand: Vec<usize> = (0..tags).filter(|t| label_ok(*t)).collect();
-        let mut score = vec![vec![f32::NEG_INFINITY; tags]; n];
-        let mut back = vec![vec![0usize; tags]; n];
-        for &tag in &cand {
-            if allowed(tags, tag) {
-                score[0][tag] = self.trans[tags * tags + tag] + emit[0][tag];
+        let nc = cand.len();
+        let mut prev_score = vec![f32::NEG_INFINITY; nc];
+        let mut score = vec![f32::NEG_INFINITY; nc];
+        let mut back = vec![0u32; n * nc];
+        for (c, &tag) in cand.iter().enumerate() {
+            if transition_ok(tags, tags, tag) {
+                prev_score[c] = self.trans[tags * tags + tag] + emit[0][tag];
             }
         }
         for i in 1..n {
-            for &tag in &cand {
-                for &prev in &cand {
-                    if !allowed(prev, tag) || score[i - 1][prev] == f32::NEG_INFINITY {
+            for (c, &tag) in cand.iter().enumerate() {
+                let inside = tag != 0 && tag % 2 == 0;
+                let preds = if inside { c - 1..c + 1 } else { 0..nc };
+                let (mut best, mut arg) = (f32::NEG_INFINITY, 0usize);
+                for p in preds {
+                    if prev_score[p] == f32::NEG_INFINITY {
                         continue;
                     }
-                    let s = score[i - 1][prev] + self.trans[prev * tags + tag] + emit[i][tag];
-                    if s > score[i][tag] {
-                        score[i][tag] = s;
-                        back[i][tag] = prev;
+                    let s = prev_score[p] + self.trans[cand[p] * tags + tag] + emit[i][tag];
+                    if s > best {
+                        best = s;
+                        arg = p;
                     }
                 }
+                score[c] = best;
+                back[i * nc + c] = arg as u32;
             }
+            std::mem::swap(&mut prev_score, &mut score);
         }
         let mut best = 0;
-        for &tag in &cand {
-            if score[n - 1][tag] > score[n - 1][best] {
-                best = tag;
+        for c in 0..nc {
+            if prev_score[c] > prev_score[best] {
+                best = c;
             }
         }
-        let mut path = vec![0; n];
-        path[n - 1] = best;
+        let mut path_c = vec![0usize; n];
+        path_c[n - 1] = best;
         for i in (1..n).rev() {
-            path[i - 1] = back[i][path[i]];
+            path_c[i - 1] = back[i * nc + path_c[i]] as usize;
         }
-        path
+        path_c.into_iter().map(|c| cand[c]).collect()
     }
 
     /// Finds labelled spans in a sentence with the given intent.
     pub fn tag(&self, text: &str, tokens: &[Token], intent: &str) -> Vec<Tagged> {
+        self.tag_prepared(&self.prepare(text, tokens), tokens, intent)
+    }
+
+    /// The part of tagging a sentence that does not depend on the intent, to tag it for several
+    /// intents ([`Tagger::tag_prepared`]) at the cost of one.
+    pub fn prepare(&self, text: &str, tokens: &[Token]) -> Prepared {
         if self.labels.is_empty() || tokens.is_empty() {
+            return Prepared::default();
+        }
+        let tags = 1 + 2 * self.labels.len();
+        let mut marks = lexicon_marks(tokens, &self.lexicon, &[]);
+        for (t, labels) in marks.iter_mut().zip(self.word_labels.marks(tokens, None)) {
+            t.extend(labels.iter().map(|l| fnv(&[b"wordOf", &l.to_le_bytes()])));
+        }
+        place_marks(text, tokens, &mut marks);
+        let emit = marks
+            .into_iter()
+            .enumerate()
+            .map(|(i, m)| {
+                let mut e = vec![0.0f32; tags];
+                self.emission(&base_features(text, tokens, i), &mut e);
+                self.emission(&m, &mut e);
+                e
+            })
+            .collect();
+        Prepared { emit }
+    }
+
+    /// [`Tagger::tag`] for a sentence already [`prepared`](Tagger::prepare) from the same tokens.
+    pub fn tag_prepared(&self, prepared: &Prepared, tokens: &[Token], intent: &str) -> Vec<Tagged> {
+        if self.labels.is_empty() || tokens.is_empty() || prepared.emit.len() != tokens.len() {
             return Vec::new();
         }
-        let feats = sentence_features(self, text, tokens, intent, None);
-        let path = self.viterbi(&feats, intent);
+        let mut emit = prepared.emit.clone();
+        for (i, e) in emit.iter_mut().enumerate() {
+            self.emission(&intent_features(tokens, intent, i), e);
+        }
+        let path = self.decode(&emit, intent);
         let mut out: Vec<Tagged> = Vec::new();
         for (i, tag) in path.into_iter().enumerate() {
             if tag == 0 {

@@ -21,13 +21,18 @@ use crate::recognizer::{RecognizeContext, Recognizer};
 use crate::slot_context;
 use crate::softmax::{Softmax, SoftmaxConfig};
 use crate::spec::{NluSpec, OUT_OF_SCOPE};
-use crate::tagger::{Tagged, TaggedSentence, Tagger};
+use crate::tagger::{Prepared, Tagged, TaggedSentence, Tagger};
 use crate::text::{Token, char_offset, tokens, truncate};
 use colloquy_core::{Entity, IntentMatch, Understanding};
 use regex::{Regex, RegexBuilder};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashSet};
+
+/// How many of the classifier's intents a message's ranking keeps, best first (Rasa's default
+/// `ranking_length`): enough for clarification and logs, and a bot with 150 intents does not build 150
+/// names per message.
+pub const RANKING_LENGTH: usize = 10;
 
 /// The learned part of a recognizer: what `colloquy train` caches.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -227,14 +232,25 @@ impl TrainedModel {
         accounted as f32 / masked.len() as f32
     }
 
-    /// Ranked intents (out-of-scope mass removed), best first, for a message: its tokens with declared
+    /// Ranked intents (out-of-scope mass removed, at most [`RANKING_LENGTH`]), best first, for a message: its tokens with declared
     /// entities masked (`masked`) and as typed (`toks`, where known slot values are looked up).
     pub fn intents(&self, text: &str, masked: &[Token], toks: &[Token]) -> Vec<IntentMatch> {
+        self.intents_prepared(&self.tagger.prepare(text, toks), text, masked, toks)
+    }
+
+    /// [`TrainedModel::intents`] with the tagger's intent-independent work done (`prepared` from `toks`).
+    fn intents_prepared(
+        &self,
+        prepared: &Prepared,
+        text: &str,
+        masked: &[Token],
+        toks: &[Token],
+    ) -> Vec<IntentMatch> {
         if self.classes.is_empty() {
             return Vec::new();
         }
         // The slot values the tagger finds, the intent not being known yet (all labels allowed).
-        let values = self.tagger.tag(text, toks, "");
+        let values = self.tagger.tag_prepared(prepared, toks, "");
         let mut extras: Vec<Cow<str>> = self
             .tagger
             .known_values(toks, None)
@@ -279,18 +295,22 @@ impl TrainedModel {
         } else {
             self.softmax.predict(&x)
         };
-        let mut out: Vec<IntentMatch> = self
+        let mut ranked: Vec<(&String, f32)> = self
             .classes
             .iter()
             .zip(probs)
             .filter(|(c, _)| c.as_str() != OUT_OF_SCOPE)
-            .map(|(c, p)| IntentMatch {
-                name: c.clone(),
-                confidence: (p * factor).clamp(0.0, 1.0),
-            })
+            .map(|(c, p)| (c, (p * factor).clamp(0.0, 1.0)))
             .collect();
-        out.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
-        out
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+        ranked.truncate(RANKING_LENGTH);
+        ranked
+            .into_iter()
+            .map(|(c, confidence)| IntentMatch {
+                name: c.clone(),
+                confidence,
+            })
+            .collect()
     }
 }
 
@@ -479,10 +499,11 @@ impl TrainedRecognizer {
         toks: &[Token],
         intent: &str,
         ctx: &RecognizeContext,
+        prepared: &Prepared,
         mut found: Vec<Entity>,
     ) -> Vec<Entity> {
         let declared = found.len();
-        for t in self.model.tagger.tag(text, toks, intent) {
+        for t in self.model.tagger.tag_prepared(prepared, toks, intent) {
             let span = (char_offset(text, t.start), char_offset(text, t.end));
             if found[..declared]
                 .iter()
@@ -525,7 +546,9 @@ impl Recognizer for TrainedRecognizer {
             .map(|e| (e.span.0, e.span.1, e.kind.clone()))
             .collect();
         let mut intents = self.rules.intents(text);
-        for m in self.model.intents(text, &mask(text, &toks, &spans), &toks) {
+        let prepared = self.model.tagger.prepare(text, &toks);
+        let masked = mask(text, &toks, &spans);
+        for m in self.model.intents_prepared(&prepared, text, &masked, &toks) {
             match intents.iter_mut().find(|i| i.name == m.name) {
                 Some(i) => i.confidence = i.confidence.max(m.confidence),
                 None => intents.push(m),
@@ -538,7 +561,7 @@ impl Recognizer for TrainedRecognizer {
         });
         let top = intents.first().map_or("", |i| i.name.as_str()).to_owned();
         Understanding {
-            entities: self.entities(text, &toks, &top, ctx, declared),
+            entities: self.entities(text, &toks, &top, ctx, &prepared, declared),
             intents,
         }
     }

@@ -99,3 +99,32 @@ fn a_place_name_no_example_mentions_leans_to_the_intent_whose_examples_name_plac
     }
     assert_eq!(top(&r, "tell me about electricity").0, "define");
 }
+
+#[test]
+fn the_ranking_keeps_the_best_ten_intents() {
+    let words = [
+        "apple", "banana", "cherry", "grape", "lemon", "mango", "melon", "olive", "peach", "pear",
+        "plum", "quince",
+    ];
+    let spec = NluSpec {
+        examples: words
+            .iter()
+            .flat_map(|w| {
+                [
+                    dataset::annotated(&format!("order a {w}"), w),
+                    dataset::annotated(&format!("I would like a {w} please"), w),
+                ]
+            })
+            .collect(),
+        ..NluSpec::default()
+    };
+    let r = TrainedRecognizer::train(&spec).unwrap_or_else(|e| panic!("{e}"));
+    let u = r.recognize("order a mango", &RecognizeContext::default());
+    assert_eq!(u.intents.len(), colloquy_nlu::trained::RANKING_LENGTH);
+    assert_eq!(u.intents[0].name, "mango");
+    assert!(
+        u.intents
+            .windows(2)
+            .all(|w| w[0].confidence >= w[1].confidence)
+    );
+}
