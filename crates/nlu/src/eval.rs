@@ -8,6 +8,9 @@ use crate::recognizer::{RecognizeContext, Recognizer};
 use crate::softmax::Rng;
 use crate::spec::{NluSpec, OUT_OF_SCOPE, TrainingExample};
 use crate::tagger::span_label;
+// Slots are compared by label and value words (as in the SNIPS benchmark): punctuation at a span's edge
+// does not count.
+use crate::text::span_words;
 use crate::trained::TrainedRecognizer;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -240,7 +243,7 @@ fn run(
         let gold: BTreeSet<(String, String)> = e
             .spans
             .iter()
-            .map(|s| (span_label(s), slot_text(&e.text, s.start, s.end)))
+            .map(|s| (span_label(s), span_words(&e.text, s.start, s.end)))
             .collect();
         let guessed: BTreeSet<(String, String)> = u
             .entities
@@ -253,7 +256,7 @@ fn run(
                     }
                     _ => x.kind.clone(),
                 };
-                (label, slot_text(&e.text, x.span.0, x.span.1))
+                (label, span_words(&e.text, x.span.0, x.span.1))
             })
             .collect();
         let per_intent = tally.slots_by_intent.entry(e.intent.clone()).or_default();
@@ -272,17 +275,6 @@ fn run(
         }
     }
     Ok(())
-}
-
-/// The words of chars `[start, end)` of `text`, lower-cased and joined by one space: slots are compared by
-/// label and value text (as in the SNIPS benchmark), so punctuation at a span's edge does not count.
-fn slot_text(text: &str, start: usize, end: usize) -> String {
-    let value: String = text
-        .chars()
-        .skip(start)
-        .take(end.saturating_sub(start))
-        .collect();
-    crate::text::words(&value).join(" ")
 }
 
 /// Expected calibration error over ten equal-width confidence bins (see [`EvalReport::calibration_error`]).

@@ -237,13 +237,7 @@ fn sentence_features(
 
 /// The words of a span, as lexicon keys.
 fn span_key(s: &TaggedSentence, span: &SpanLabel) -> String {
-    let text: String = s
-        .text
-        .chars()
-        .skip(span.start)
-        .take(span.end.saturating_sub(span.start))
-        .collect();
-    crate::text::words(&text).join(" ")
+    crate::text::span_words(&s.text, span.start, span.end)
 }
 
 /// A sentence's annotated values as (lexicon key, label index).

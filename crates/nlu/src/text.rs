@@ -5,6 +5,17 @@ pub fn words(text: &str) -> Vec<String> {
     tokens(text).into_iter().map(|t| t.norm).collect()
 }
 
+/// The words of chars `[start, end)` of `text`, lower-cased and joined by one space: a slot value as a
+/// key, so that case and punctuation at its edges do not count.
+pub fn span_words(text: &str, start: usize, end: usize) -> String {
+    let value: String = text
+        .chars()
+        .skip(start)
+        .take(end.saturating_sub(start))
+        .collect();
+    words(&value).join(" ")
+}
+
 /// One word of a message: its lower-cased form and where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Token {

@@ -22,7 +22,7 @@ use crate::slot_context;
 use crate::softmax::{Softmax, SoftmaxConfig};
 use crate::spec::{NluSpec, OUT_OF_SCOPE};
 use crate::tagger::{Prepared, Tagged, TaggedSentence, Tagger};
-use crate::text::{Token, char_offset, tokens, truncate};
+use crate::text::{Token, char_offset, span_words, tokens, truncate};
 use colloquy_core::{Entity, IntentMatch, Understanding};
 use regex::{Regex, RegexBuilder};
 use serde::{Deserialize, Serialize};
@@ -359,16 +359,6 @@ fn mask(text: &str, toks: &[Token], spans: &[(usize, usize, String)]) -> Vec<Tok
         }
     }
     out
-}
-
-/// The words of chars `[start, end)` of `text`, lower-cased, joined by one space.
-fn span_words(text: &str, start: usize, end: usize) -> String {
-    let value: String = text
-        .chars()
-        .skip(start)
-        .take(end.saturating_sub(start))
-        .collect();
-    crate::text::words(&value).join(" ")
 }
 
 /// The tokens covering chars `[start, end)` of `text`, as a token index range (None if none do).

@@ -3,6 +3,18 @@
 
 use colloquy_nlu::{NluSpec, RecognizeContext, Recognizer, TrainedRecognizer, dataset};
 
+/// A recognizer trained on `(annotated example, intent)` pairs.
+fn train(examples: &[(&str, &str)]) -> TrainedRecognizer {
+    let spec = NluSpec {
+        examples: examples
+            .iter()
+            .map(|(t, i)| dataset::annotated(t, i))
+            .collect(),
+        ..NluSpec::default()
+    };
+    TrainedRecognizer::train(&spec).unwrap_or_else(|e| panic!("{e}"))
+}
+
 fn recognizer() -> TrainedRecognizer {
     let examples = [
         ("play [yellow submarine](song) please", "play"),
@@ -25,14 +37,7 @@ fn recognizer() -> TrainedRecognizer {
         ("get me a plane ticket", "book"),
         ("reserve a seat on a flight", "book"),
     ];
-    let spec = NluSpec {
-        examples: examples
-            .iter()
-            .map(|(t, i)| dataset::annotated(t, i))
-            .collect(),
-        ..NluSpec::default()
-    };
-    TrainedRecognizer::train(&spec).unwrap_or_else(|e| panic!("{e}"))
+    train(&examples)
 }
 
 fn top(r: &TrainedRecognizer, text: &str) -> (String, f32) {
@@ -70,14 +75,7 @@ fn a_place_name_no_example_mentions_leans_to_the_intent_whose_examples_name_plac
         ("tell me about Bitcoin", "define"),
         ("what do you know about volcanoes", "define"),
     ];
-    let spec = NluSpec {
-        examples: examples
-            .iter()
-            .map(|(t, i)| dataset::annotated(t, i))
-            .collect(),
-        ..NluSpec::default()
-    };
-    let r = TrainedRecognizer::train(&spec).unwrap_or_else(|e| panic!("{e}"));
+    let r = train(&examples);
     let country = |text: &str| {
         let u = r.recognize(text, &RecognizeContext::default());
         u.intents
