@@ -1,7 +1,7 @@
 //! The evaluation behind `colloquy nlu eval --train … --test …`, as a small release-mode binary of this
 //! crate only (the CLI pulls in the whole server): same loaders, same `eval::train_test`, same report.
 //!
-//! `cargo run --release -p colloquy-nlu --example nlu_eval -- [--limit N] [--epochs N] [--threshold T] [--unseen INTENT]… TRAIN… -- TEST…`
+//! `cargo run --release -p colloquy-nlu --example nlu_eval -- [--limit N] [--epochs N] [--threshold T] [--unseen INTENT]… [--as-oos INTENT]… TRAIN… -- TEST…`
 //!
 //! Test examples of an intent the training files do not have count as out-of-scope: training on six of the
 //! seven SNIPS intents and testing on all seven measures out-of-scope detection.
@@ -23,6 +23,9 @@ fn main() {
     let mut threshold = 0.0f32;
     // Intents left out of training (their test examples then count as out-of-scope).
     let mut unseen: Vec<String> = Vec::new();
+    // Intents whose training examples become out-of-scope examples (their test examples, being unseen
+    // intents, count as out-of-scope too).
+    let mut as_oos: Vec<String> = Vec::new();
     while let Some(a) = args.next() {
         match a.as_str() {
             "--limit" => limit = args.next().and_then(|n| n.parse().ok()),
@@ -31,6 +34,7 @@ fn main() {
             }
             "--holdout" => holdout = true,
             "--unseen" => unseen.extend(args.next()),
+            "--as-oos" => as_oos.extend(args.next()),
             "--threshold" => threshold = args.next().and_then(|n| n.parse().ok()).unwrap_or(0.0),
             "--" => in_test = true,
             path if in_test => test.push(PathBuf::from(path)),
@@ -61,6 +65,12 @@ fn main() {
     let train: Vec<_> = train
         .into_iter()
         .filter(|e| !unseen.contains(&e.intent))
+        .map(|mut e| {
+            if as_oos.contains(&e.intent) {
+                e.intent = colloquy_nlu::OUT_OF_SCOPE.to_owned();
+            }
+            e
+        })
         .collect();
     let report =
         eval::train_test(&spec, &train, &test, threshold).unwrap_or_else(|e| panic!("{e}"));

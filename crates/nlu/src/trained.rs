@@ -142,7 +142,7 @@ impl TrainedModel {
                     .map(Cow::Borrowed)
                     .collect();
                 extras.extend(
-                    place_kinds(&s.text, &s.tokens)
+                    place_kinds(&s.text, &s.tokens, &m)
                         .into_iter()
                         .map(Cow::Borrowed),
                 );
@@ -257,7 +257,11 @@ impl TrainedModel {
             .into_iter()
             .map(Cow::Borrowed)
             .collect();
-        extras.extend(place_kinds(text, toks).into_iter().map(Cow::Borrowed));
+        extras.extend(
+            place_kinds(text, toks, masked)
+                .into_iter()
+                .map(Cow::Borrowed),
+        );
         if !self.open_labels.is_empty() {
             let open: Vec<(usize, usize)> = values
                 .iter()
@@ -316,10 +320,17 @@ impl TrainedModel {
 
 /// Sentence features for the place names the sentence mentions (`place:country`, …; built-in list,
 /// [`PlaceNames`]): "where is Belgium located" is about a country even when no example named Belgium.
-fn place_kinds(text: &str, toks: &[Token]) -> Vec<&'static str> {
+/// A name inside an entity the bot declares (masked in `masked` as `<city>`) is left to that entity.
+fn place_kinds(text: &str, toks: &[Token], masked: &[Token]) -> Vec<&'static str> {
     PlaceNames::builtin()
         .find(text, toks)
         .into_iter()
+        .filter(|m| {
+            let (start, end) = (toks[m.start].start, toks[m.end - 1].end);
+            !masked
+                .iter()
+                .any(|t| t.norm.starts_with('<') && t.start >= start && t.start < end)
+        })
         .map(|m| match m.kind {
             PlaceKind::City => "place:city",
             PlaceKind::Country => "place:country",
@@ -554,5 +565,24 @@ impl Recognizer for TrainedRecognizer {
             entities: self.entities(text, &toks, &top, ctx, &prepared, declared),
             intents,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn place_kinds_skip_names_inside_declared_entities() {
+        let text = "fly from Paris to France";
+        let toks = tokens(text);
+        assert_eq!(
+            place_kinds(text, &toks, &toks),
+            vec!["place:city", "place:country"]
+        );
+        // "Paris" is a declared `city` entity: masked as `<city>`, it is left to that entity.
+        let masked = mask(text, &toks, &[(9, 14, "city".to_owned())]);
+        assert_eq!(masked[2].norm, "<city>");
+        assert_eq!(place_kinds(text, &toks, &masked), vec!["place:country"]);
     }
 }
