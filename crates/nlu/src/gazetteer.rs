@@ -7,7 +7,11 @@
 //! - fuzzy: a word of 5+ letters that is not a word of the bot's own examples, within Damerau–Levenshtein
 //!   distance 1 (2 for 9+ letters) of a one-word alias and with similarity `1 - d/len` at or above the
 //!   threshold ("Dubay" → Dubai at 0.8). Candidates come from a deletion index (SymSpell), so the cost does
-//!   not grow with the size of the list.
+//!   not grow with the size of the list. A typo is only taken where a value is expected: the word is
+//!   capitalised ("Dubay"), or is the whole message (the answer to "which city?"), or follows a cue word —
+//!   a role's cue or a word that precedes this entity in the bot's examples ("to dubay", "in dubay").
+//!   Otherwise everyday words one letter away from one of 6,000 cities would become cities ("later" →
+//!   Latur, "change" → Changde).
 //!
 //! Roles: a value right after one of a role's cue words gets that role; when a message has two values of an
 //! entity with exactly two roles and only one got a role, the other gets the other role ("Lahore to Dubai").
@@ -62,9 +66,17 @@ pub struct Gazetteer {
     fuzzy: Option<f32>,
     /// Deletion index for typo matching: variant → (alias, canonical index).
     deletions: HashMap<String, Vec<(String, u32)>>,
+    /// Lower-cased words after which a typo is taken for a value (role cues and learned ones).
+    typo_cues: HashSet<String>,
 }
 
 /// Words never treated as typos of a value (very common English words).
+/// Words that start a verb's object; a typo candidate followed by one is not taken.
+const OBJECT_STARTERS: &[&str] = &[
+    "my", "the", "a", "an", "it", "this", "that", "these", "those", "your", "our", "his", "her",
+    "their", "me", "him", "them", "us", "some", "any",
+];
+
 const NOT_TYPOS: &[&str] = &[
     "about",
     "after",
@@ -116,6 +128,8 @@ const NOT_TYPOS: &[&str] = &[
     "cancel",
     "start",
     "restart",
+    "change",
+    "later",
 ];
 
 fn deletions_of(word: &str) -> Vec<String> {
@@ -173,6 +187,12 @@ impl Gazetteer {
             .match_kind(MatchKind::Standard)
             .build(&pats)
             .ok();
+        let typo_cues = spec
+            .roles
+            .iter()
+            .flat_map(|(_, cues)| cues.iter())
+            .filter_map(|cue| crate::text::words(cue).pop())
+            .collect();
         Gazetteer {
             name: spec.name.clone(),
             automaton,
@@ -181,7 +201,15 @@ impl Gazetteer {
             roles: spec.roles.clone(),
             fuzzy: spec.fuzzy,
             deletions,
+            typo_cues,
         }
+    }
+
+    /// Adds words after which a typo is taken for a value: typically the words that precede this
+    /// entity's annotated values in the bot's examples ("in" from "weather in [Paris](city)").
+    pub fn with_typo_cues(mut self, words: impl IntoIterator<Item = String>) -> Gazetteer {
+        self.typo_cues.extend(words);
+        self
     }
 
     /// Entity type name.
@@ -232,8 +260,19 @@ impl Gazetteer {
             }
         }
         if let Some(threshold) = self.fuzzy {
-            for t in tokens {
+            for (i, t) in tokens.iter().enumerate() {
                 if chosen.iter().any(|c| t.start < c.1 && t.end > c.0) {
+                    continue;
+                }
+                // After a cue, a word followed by "my", "the"… is a verb with its object ("to change
+                // my flight"), not a place.
+                let object_follows = tokens
+                    .get(i + 1)
+                    .is_some_and(|n| OBJECT_STARTERS.contains(&n.norm.as_str()));
+                let expected = text[t.start..].starts_with(char::is_uppercase)
+                    || tokens.len() == 1
+                    || (i > 0 && self.typo_cues.contains(&tokens[i - 1].norm) && !object_follows);
+                if !expected {
                     continue;
                 }
                 if let Some(id) = self.typo(&t.norm, threshold, known_words) {
@@ -356,7 +395,9 @@ mod tests {
             name: "city".into(),
             values: parse_tsv(
                 "# header\nDubai\tAE\t1\t\tDXB\t\nLahore\tPK\t1\t\tLHE\t\nNice\tFR\t1\t\tNCE\tcap\n\
-                 New York City\tUS\t1\tNew York\tJFK\t\nYork\tGB\t1\t\t\t\nSão Paulo\tBR\t1\tSao Paulo\tGRU\t\n",
+                 New York City\tUS\t1\tNew York\tJFK\t\nYork\tGB\t1\t\t\t\nSão Paulo\tBR\t1\tSao Paulo\tGRU\t\n\
+                 Latur\tIN\t1\t\t\t\nChangde\tCN\t1\t\t\t\nCary\tUS\t1\t\t\t\nPlano\tUS\t1\t\t\t\n\
+                 Quito\tEC\t1\t\t\t\nNorman\tUS\t1\t\t\t\n",
             ),
             roles: vec![
                 ("from".into(), vec!["from".into(), "leaving".into()]),
@@ -403,5 +444,29 @@ mod tests {
         assert_eq!(find("lahroe")[0].0, "Lahore");
         assert_eq!(find("Dubxyz"), []);
         assert_eq!(find("tomorrow"), []);
+    }
+
+    #[test]
+    fn typos_are_taken_only_where_a_value_is_expected() {
+        // Everyday words one letter away from a city, where no city is expected.
+        assert_eq!(find("it is quite normal to have plans"), []);
+        assert_eq!(find("I need to carry my bags"), []);
+        // Listed as never typos.
+        assert_eq!(find("sorry, I will tell you later"), []);
+        assert_eq!(find("I want to change my flight"), []);
+        // The same words where a city is expected.
+        assert_eq!(find("fly to plans")[0].0, "Plano");
+        assert_eq!(find("Quite")[0].0, "Quito");
+        // Capitalised, the whole message, or after a cue word: taken.
+        assert_eq!(find("I will tell you Latir")[0].0, "Latur");
+        assert_eq!(find("latir")[0].0, "Latur");
+        assert_eq!(find("fly to dubay")[0].0, "Dubai");
+        assert_eq!(find("weather in dubay"), []);
+        let learned = cities().with_typo_cues(["in".to_owned()]);
+        let text = "weather in dubay";
+        assert_eq!(
+            learned.find(text, &tokens(text), &HashSet::new())[0].value,
+            "Dubai"
+        );
     }
 }

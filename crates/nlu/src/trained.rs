@@ -78,7 +78,7 @@ impl TrainedModel {
         let toks: Vec<Vec<Token>> = spec.examples.iter().map(|e| tokens(&e.text)).collect();
         // The classifier sees declared entities as placeholders (`<city>`): "from Nairobi" is then as
         // clear as "from Lahore" even though only Lahore appears in the examples.
-        let gazetteers: Vec<Gazetteer> = spec.gazetteers.iter().map(Gazetteer::new).collect();
+        let gazetteers = compile_gazetteers(spec);
         let kinds: HashSet<&str> = gazetteers.iter().map(Gazetteer::name).collect();
         let none = HashSet::new();
         let masked: Vec<Vec<Token>> = spec
@@ -318,6 +318,30 @@ impl TrainedModel {
     }
 }
 
+/// The declared gazetteers, each knowing the words that precede its values in the examples ("in" from
+/// "weather in [Paris](city)"): after those, a typo is taken for a value.
+fn compile_gazetteers(spec: &NluSpec) -> Vec<Gazetteer> {
+    spec.gazetteers
+        .iter()
+        .map(|g| {
+            let mut cues = BTreeSet::new();
+            for e in &spec.examples {
+                let toks = tokens(&e.text);
+                for span in e.spans.iter().filter(|sp| sp.entity == g.name) {
+                    if let Some(before) = toks
+                        .iter()
+                        .rev()
+                        .find(|t| char_offset(&e.text, t.end) <= span.start)
+                    {
+                        cues.insert(before.norm.clone());
+                    }
+                }
+            }
+            Gazetteer::new(g).with_typo_cues(cues)
+        })
+        .collect()
+}
+
 /// Sentence features for the place names the sentence mentions (`place:country`, …; built-in list,
 /// [`PlaceNames`]): "where is Belgium located" is about a country even when no example named Belgium.
 /// A name inside an entity the bot declares (masked in `masked` as `<city>`) is left to that entity.
@@ -459,7 +483,7 @@ impl TrainedRecognizer {
             rules,
             known_words: model.known_words.iter().cloned().collect(),
             model,
-            gazetteers: spec.gazetteers.iter().map(Gazetteer::new).collect(),
+            gazetteers: compile_gazetteers(spec),
             regexes,
             builtins: Builtins::default(),
         })
@@ -571,6 +595,32 @@ impl Recognizer for TrainedRecognizer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gazetteers_learn_the_words_before_their_values() {
+        use crate::gazetteer::{GazetteerSpec, GazetteerValue};
+        let spec = NluSpec {
+            examples: vec![crate::dataset::annotated(
+                "weather in [Dubai](city)",
+                "weather",
+            )],
+            gazetteers: vec![GazetteerSpec {
+                name: "city".into(),
+                values: vec![GazetteerValue {
+                    canonical: "Dubai".into(),
+                    ..GazetteerValue::default()
+                }],
+                roles: Vec::new(),
+                fuzzy: Some(0.8),
+            }],
+            ..NluSpec::default()
+        };
+        let none = HashSet::new();
+        let g = &compile_gazetteers(&spec)[0];
+        let found = |text: &str| g.find(text, &tokens(text), &none).len();
+        assert_eq!(found("is it hot in dubay"), 1);
+        assert_eq!(found("is it hot at dubay"), 0);
+    }
 
     #[test]
     fn place_kinds_skip_names_inside_declared_entities() {

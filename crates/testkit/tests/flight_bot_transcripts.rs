@@ -250,9 +250,9 @@ fn ambiguous_message_gets_a_clarification_whose_answer_routes() {
         &flight_bot(),
         "
         user: flights and weather
-        bot: Did you want to check the weather or book a flight?
+        bot: Did you want to book a flight or check the weather?
         stack: (empty)
-        user: the second one
+        user: the first one
         bot: Starting new booking. Please specify departure city.
         stack: booking/COLLECTING_INFO
         ",
@@ -261,7 +261,7 @@ fn ambiguous_message_gets_a_clarification_whose_answer_routes() {
         &flight_bot(),
         "
         user: flights and weather
-        bot: Did you want to check the weather or book a flight?
+        bot: Did you want to book a flight or check the weather?
         user: the weather please
         bot: Which city?
         stack: weather/ASK
@@ -275,7 +275,7 @@ fn an_unrelated_answer_to_a_clarification_is_handled_as_a_new_message() {
         &flight_bot(),
         "
         user: flights and weather
-        bot: Did you want to check the weather or book a flight?
+        bot: Did you want to book a flight or check the weather?
         user: thanks
         bot: You're welcome!
         stack: (empty)
