@@ -143,7 +143,7 @@ pub fn train_test(
     threshold: f32,
 ) -> Result<EvalReport, NluError> {
     let mut tally = Tally::default();
-    run(base, train, test, threshold, &mut tally)?;
+    run(base, train, test, threshold, true, &mut tally)?;
     Ok(report(tally))
 }
 
@@ -163,7 +163,8 @@ pub fn k_fold(base: &NluSpec, k: usize, threshold: f32) -> Result<EvalReport, Nl
                 train.push(e)
             }
         }
-        run(base, &train, &test, threshold, &mut tally)?;
+        // A rare intent whose examples all fell into this fold is still an intent, not out of scope.
+        run(base, &train, &test, threshold, false, &mut tally)?;
     }
     Ok(report(tally))
 }
@@ -173,6 +174,7 @@ fn run(
     train: &[TrainingExample],
     test: &[TrainingExample],
     threshold: f32,
+    unseen_is_out_of_scope: bool,
     tally: &mut Tally,
 ) -> Result<(), NluError> {
     let spec = NluSpec {
@@ -192,12 +194,17 @@ fn run(
         .iter()
         .map(|l| l.split(':').next().unwrap_or_default().to_owned())
         .collect();
-    let known: BTreeSet<&str> = train.iter().map(|e| e.intent.as_str()).collect();
+    // Intents the recognizer can give: learned from `train`, or handled by rules (commands, patterns).
+    let known: BTreeSet<&str> = train
+        .iter()
+        .map(|e| e.intent.as_str())
+        .chain(base.rules.iter().map(|r| r.name.as_str()))
+        .collect();
     let ctx = RecognizeContext::default();
     for e in test {
         // An intent the training data does not have cannot be recognized: the right answer is
         // "out of scope" (how a test set of unseen-intent queries measures out-of-scope detection).
-        let gold = if known.contains(e.intent.as_str()) {
+        let gold = if !unseen_is_out_of_scope || known.contains(e.intent.as_str()) {
             e.intent.clone()
         } else {
             OUT_OF_SCOPE.to_owned()
@@ -301,7 +308,7 @@ fn auroc(scores: &[(f32, bool)]) -> Option<f64> {
     let (mut oos_below, mut pairs_won, mut i) = (0.0f64, 0.0f64, 0);
     while i < sorted.len() {
         let mut j = i;
-        while j < sorted.len() && sorted[j].0 == sorted[i].0 {
+        while j < sorted.len() && sorted[j].0.total_cmp(&sorted[i].0).is_eq() {
             j += 1;
         }
         let tied_oos = sorted[i..j].iter().filter(|s| s.1).count() as f64;
@@ -470,6 +477,8 @@ mod tests {
             Some(0.75)
         );
         assert_eq!(auroc(&[(0.5, false)]), None);
+        // A NaN score ends (it ties only with itself).
+        assert!(auroc(&[(f32::NAN, false), (0.5, true)]).is_some());
     }
 
     #[test]
@@ -546,5 +555,35 @@ mod tests {
             "{}",
             r.table()
         );
+        // An intent the training data lacks is out of scope: recall, in-scope accuracy and AUROC appear.
+        let unseen = vec![
+            annotated("play [help](song)", "play"),
+            annotated("book a table for two at eight", "restaurant"),
+        ];
+        let r = train_test(&NluSpec::default(), &train, &unseen, 0.4).unwrap_or_default();
+        assert_eq!(r.out_of_scope_recall, Some(1.0), "{}", r.table());
+        assert_eq!(r.in_scope_accuracy, Some(1.0), "{}", r.table());
+        assert_eq!(r.out_of_scope_auroc, Some(1.0), "{}", r.table());
+        // An intent handled by a rule (a command) is known, not out of scope.
+        let with_rules = NluSpec {
+            rules: vec![crate::pattern::IntentSpec {
+                name: "help".into(),
+                phrases: vec!["help".into()],
+                ..Default::default()
+            }],
+            ..NluSpec::default()
+        };
+        let r =
+            train_test(&with_rules, &train, &[annotated("help", "help")], 0.4).unwrap_or_default();
+        assert_eq!((r.intent_accuracy, r.out_of_scope_recall), (1.0, None));
+        // In k-fold, an intent whose only example is in the test fold is still that intent.
+        let mut spec = NluSpec {
+            examples: train.clone(),
+            ..NluSpec::default()
+        };
+        spec.examples.push(annotated("order a pizza", "food"));
+        let r = k_fold(&spec, 2, 0.0).unwrap_or_default();
+        assert_eq!(r.out_of_scope_recall, None, "{}", r.table());
+        assert_eq!(r.intents.get("food").map(|p| p.support), Some(1));
     }
 }

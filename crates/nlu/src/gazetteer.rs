@@ -8,7 +8,8 @@
 //!   distance 1 (2 for 9+ letters) of a one-word alias and with similarity `1 - d/len` at or above the
 //!   threshold ("Dubay" → Dubai at 0.8). Candidates come from a deletion index (SymSpell), so the cost does
 //!   not grow with the size of the list. A typo is only taken where a value is expected: the word is
-//!   capitalised ("Dubay"), or is the whole message (the answer to "which city?"), or follows a cue word —
+//!   capitalised ("Dubay"; a sentence's first word only in a message of one or two words), or is the
+//!   whole message (the answer to "which city?"), or follows a cue word —
 //!   a role's cue or a word that precedes this entity in the bot's examples ("to dubay", "in dubay").
 //!   Otherwise everyday words one letter away from one of 6,000 cities would become cities ("later" →
 //!   Latur, "change" → Changde).
@@ -269,7 +270,16 @@ impl Gazetteer {
                 let object_follows = tokens
                     .get(i + 1)
                     .is_some_and(|n| OBJECT_STARTERS.contains(&n.norm.as_str()));
-                let expected = text[t.start..].starts_with(char::is_uppercase)
+                // A capital says "name" except where every word gets one: at the start of a sentence
+                // (unless the message is a word or two, an answer like "Dubay please").
+                let sentence_start = text[..t.start]
+                    .trim_end()
+                    .chars()
+                    .next_back()
+                    .is_none_or(|c| matches!(c, '.' | '!' | '?'));
+                let capitalised = text[t.start..].starts_with(char::is_uppercase)
+                    && (!sentence_start || tokens.len() <= 2);
+                let expected = capitalised
                     || tokens.len() == 1
                     || (i > 0 && self.typo_cues.contains(&tokens[i - 1].norm) && !object_follows);
                 if !expected {
@@ -454,9 +464,14 @@ mod tests {
         // Listed as never typos.
         assert_eq!(find("sorry, I will tell you later"), []);
         assert_eq!(find("I want to change my flight"), []);
+        // A sentence's first word is capitalised whatever it is.
+        assert_eq!(find("Quite cold today"), []);
+        assert_eq!(find("Sure. Normal service resumed"), []);
         // The same words where a city is expected.
         assert_eq!(find("fly to plans")[0].0, "Plano");
         assert_eq!(find("Quite")[0].0, "Quito");
+        assert_eq!(find("Dubay please")[0].0, "Dubai");
+        assert_eq!(find("I will visit Latir")[0].0, "Latur");
         // Capitalised, the whole message, or after a cue word: taken.
         assert_eq!(find("I will tell you Latir")[0].0, "Latur");
         assert_eq!(find("latir")[0].0, "Latur");

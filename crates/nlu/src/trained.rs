@@ -353,7 +353,7 @@ fn place_kinds(text: &str, toks: &[Token], masked: &[Token]) -> Vec<&'static str
             let (start, end) = (toks[m.start].start, toks[m.end - 1].end);
             !masked
                 .iter()
-                .any(|t| t.norm.starts_with('<') && t.start >= start && t.start < end)
+                .any(|t| t.norm.starts_with('<') && t.start < end && t.end > start)
         })
         .map(|m| match m.kind {
             PlaceKind::City => "place:city",
@@ -364,12 +364,12 @@ fn place_kinds(text: &str, toks: &[Token], masked: &[Token]) -> Vec<&'static str
 }
 
 /// `toks` with every token inside one of `spans` (char offsets, entity kind) replaced: the first by one
-/// `<kind>` token, the others dropped.
+/// `<kind>` token spanning them all, the others dropped.
 fn mask(text: &str, toks: &[Token], spans: &[(usize, usize, String)]) -> Vec<Token> {
     if spans.is_empty() {
         return toks.to_vec();
     }
-    let mut out = Vec::with_capacity(toks.len());
+    let mut out: Vec<Token> = Vec::with_capacity(toks.len());
     let (mut chars, mut byte) = (0usize, 0usize);
     let mut last: Option<usize> = None;
     for t in toks {
@@ -378,7 +378,11 @@ fn mask(text: &str, toks: &[Token], spans: &[(usize, usize, String)]) -> Vec<Tok
         chars += text[t.start..t.end].chars().count();
         byte = t.end;
         match spans.iter().position(|s| start < s.1 && chars > s.0) {
-            Some(k) if last == Some(k) => {}
+            Some(k) if last == Some(k) => {
+                if let Some(placeholder) = out.last_mut() {
+                    placeholder.end = t.end;
+                }
+            }
             Some(k) => {
                 last = Some(k);
                 out.push(Token {
@@ -634,5 +638,11 @@ mod tests {
         let masked = mask(text, &toks, &[(9, 14, "city".to_owned())]);
         assert_eq!(masked[2].norm, "<city>");
         assert_eq!(place_kinds(text, &toks, &masked), vec!["place:country"]);
+        // A place name that is the second word of a declared value ("Real Madrid") is left to it too.
+        let text = "when does Real Madrid play";
+        let toks = tokens(text);
+        let masked = mask(text, &toks, &[(10, 21, "team".to_owned())]);
+        assert_eq!((masked[2].norm.as_str(), masked[2].end), ("<team>", 21));
+        assert!(place_kinds(text, &toks, &masked).is_empty());
     }
 }
