@@ -54,7 +54,7 @@ pub struct NluSpec {
 }
 
 /// Bumped whenever training or features change, so old cached models are not reused.
-pub const MODEL_VERSION: u32 = 9;
+pub const MODEL_VERSION: u32 = 10;
 
 impl NluSpec {
     /// SHA-256 of everything training depends on (examples, gazetteers — the classifier masks their

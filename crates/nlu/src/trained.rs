@@ -77,10 +77,29 @@ impl TrainedModel {
             .collect();
         let toks: Vec<Vec<Token>> = spec.examples.iter().map(|e| tokens(&e.text)).collect();
         // The classifier sees declared entities as placeholders (`<city>`): "from Nairobi" is then as
-        // clear as "from Lahore" even though only Lahore appears in the examples.
+        // clear as "from Lahore" even though only Lahore appears in the examples. Examples are masked as
+        // messages are at recognition (`declared`): annotated values, then gazetteer matches (the
+        // examples' own words never taken for typos), then regex matches.
+        let mut known_words = BTreeSet::new();
+        for (e, t) in spec.examples.iter().zip(&toks) {
+            for tok in t {
+                let (s, end) = (
+                    char_offset(&e.text, tok.start),
+                    char_offset(&e.text, tok.end),
+                );
+                if !e.spans.iter().any(|sp| s < sp.end && end > sp.start) {
+                    known_words.insert(tok.norm.clone());
+                }
+            }
+        }
+        let known: HashSet<String> = known_words.iter().cloned().collect();
         let gazetteers = compile_gazetteers(spec);
-        let kinds: HashSet<&str> = gazetteers.iter().map(Gazetteer::name).collect();
-        let none = HashSet::new();
+        let regexes = compile_regexes(spec).unwrap_or_default();
+        let kinds: HashSet<&str> = gazetteers
+            .iter()
+            .map(Gazetteer::name)
+            .chain(regexes.iter().map(|(name, _)| name.as_str()))
+            .collect();
         let masked: Vec<Vec<Token>> = spec
             .examples
             .iter()
@@ -94,10 +113,19 @@ impl TrainedModel {
                     .collect();
                 for g in &gazetteers {
                     spans.extend(
-                        g.find(&e.text, t, &none)
+                        g.find(&e.text, t, &known)
                             .into_iter()
                             .map(|x| (x.span.0, x.span.1, x.kind)),
                     );
+                }
+                for (name, re) in &regexes {
+                    spans.extend(re.find_iter(&e.text).filter(|m| !m.is_empty()).map(|m| {
+                        (
+                            char_offset(&e.text, m.start()),
+                            char_offset(&e.text, m.end()),
+                            name.clone(),
+                        )
+                    }));
                 }
                 mask(&e.text, t, &spans)
             })
@@ -191,18 +219,6 @@ impl TrainedModel {
                 data.iter().map(|(x, _)| x.clone()).collect(),
             )
         };
-        let mut known_words = BTreeSet::new();
-        for (e, t) in spec.examples.iter().zip(&toks) {
-            for tok in t {
-                let (s, end) = (
-                    char_offset(&e.text, tok.start),
-                    char_offset(&e.text, tok.end),
-                );
-                if !e.spans.iter().any(|sp| s < sp.end && end > sp.start) {
-                    known_words.insert(tok.norm.clone());
-                }
-            }
-        }
         TrainedModel {
             classes,
             featurizer,
@@ -316,6 +332,24 @@ impl TrainedModel {
             })
             .collect()
     }
+}
+
+/// The declared regex entities, compiled (case-insensitive, bounded size).
+fn compile_regexes(spec: &NluSpec) -> Result<Vec<(String, Regex)>, NluError> {
+    spec.regexes
+        .iter()
+        .map(|r| {
+            RegexBuilder::new(&r.pattern)
+                .case_insensitive(true)
+                .size_limit(8 << 20)
+                .build()
+                .map(|re| (r.name.clone(), re))
+                .map_err(|e| NluError::BadEntity {
+                    entity: r.name.clone(),
+                    source: Box::new(e),
+                })
+        })
+        .collect()
 }
 
 /// The declared gazetteers, each knowing the words that precede its values in the examples ("in" from
@@ -468,21 +502,7 @@ impl TrainedRecognizer {
     /// Builds the recognizer from `spec` with an already trained `model` (e.g. loaded from the cache).
     pub fn with_model(spec: &NluSpec, model: TrainedModel) -> Result<Self, NluError> {
         let rules = PatternRecognizer::new(&spec.rules, &[])?;
-        let regexes = spec
-            .regexes
-            .iter()
-            .map(|r| {
-                RegexBuilder::new(&r.pattern)
-                    .case_insensitive(true)
-                    .size_limit(8 << 20)
-                    .build()
-                    .map(|re| (r.name.clone(), re))
-                    .map_err(|e| NluError::BadEntity {
-                        entity: r.name.clone(),
-                        source: Box::new(e),
-                    })
-            })
-            .collect::<Result<_, _>>()?;
+        let regexes = compile_regexes(spec)?;
         Ok(TrainedRecognizer {
             rules,
             known_words: model.known_words.iter().cloned().collect(),
@@ -599,6 +619,29 @@ impl Recognizer for TrainedRecognizer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn examples_are_masked_like_messages_regex_entities_included() {
+        let spec = NluSpec {
+            examples: vec![
+                crate::dataset::annotated("where is my order AB1234", "track"),
+                crate::dataset::annotated("cancel the order", "cancel"),
+            ],
+            regexes: vec![crate::spec::RegexEntitySpec {
+                name: "order_id".into(),
+                pattern: "[a-z]{2}[0-9]{4}".into(),
+            }],
+            ..NluSpec::default()
+        };
+        let model = TrainedModel::train(&spec);
+        let placeholder = Token {
+            norm: "<order_id>".into(),
+            start: 0,
+            end: 0,
+        };
+        // A message's order id is masked as `<order_id>` at recognition; the examples' must be too.
+        assert!(model.featurizer.knows(&placeholder));
+    }
 
     #[test]
     fn gazetteers_learn_the_words_before_their_values() {
