@@ -128,10 +128,9 @@ struct Tally {
     train_seconds: f64,
     recognize_seconds: f64,
     errors: Vec<IntentError>,
-    /// (top confidence, is the example out of scope) per test example.
-    scores: Vec<(f32, bool)>,
-    /// (top confidence, is the top intent right) per test example.
-    calibration: Vec<(f32, bool)>,
+    /// Per test example: the top intent's confidence, whether that intent is right, whether the
+    /// example is out of scope.
+    top: Vec<(f32, bool, bool)>,
 }
 
 /// Trains on `train` (with `base`'s rules, gazetteers and settings) and evaluates on `test`. An intent
@@ -216,12 +215,10 @@ fn run(
             .top_intent(threshold)
             .map_or(OUT_OF_SCOPE.to_owned(), |i| i.name.clone());
         tally.total += 1;
-        tally.calibration.push((
-            u.intents.first().map_or(0.0, |i| i.confidence),
+        let confidence = u.intents.first().map_or(0.0, |i| i.confidence);
+        tally.top.push((
+            confidence,
             u.intents.first().is_some_and(|i| i.name == gold),
-        ));
-        tally.scores.push((
-            u.intents.first().map_or(0.0, |i| i.confidence),
             gold == OUT_OF_SCOPE,
         ));
         if predicted == gold {
@@ -238,7 +235,7 @@ fn run(
                 text: e.text.clone(),
                 gold: gold.clone(),
                 predicted: predicted.clone(),
-                confidence: u.intents.first().map_or(0.0, |i| i.confidence),
+                confidence,
             });
         }
         if gold == OUT_OF_SCOPE {
@@ -362,8 +359,8 @@ fn report(t: Tally) -> EvalReport {
         },
         slot_f1_by_intent,
         out_of_scope_recall: (t.oos.1 > 0).then(|| ratio(t.oos.0, t.oos.1)),
-        out_of_scope_auroc: auroc(&t.scores),
-        calibration_error: calibration_error(&t.calibration),
+        out_of_scope_auroc: auroc(&t.top.iter().map(|s| (s.0, s.2)).collect::<Vec<_>>()),
+        calibration_error: calibration_error(&t.top.iter().map(|s| (s.0, s.1)).collect::<Vec<_>>()),
         in_scope_accuracy: (t.oos.1 > 0).then(|| ratio(t.correct - t.oos.0, t.total - t.oos.1)),
         train_seconds: t.train_seconds,
         recognize_micros: if t.total == 0 {

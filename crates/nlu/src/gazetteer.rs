@@ -17,7 +17,7 @@
 //! Roles: a value right after one of a role's cue words gets that role; when a message has two values of an
 //! entity with exactly two roles and only one got a role, the other gets the other role ("Lahore to Dubai").
 
-use crate::text::{Token, char_offset};
+use crate::text::{Token, char_offset, ends_with_word};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use colloquy_core::Entity;
 use std::collections::{HashMap, HashSet};
@@ -357,17 +357,6 @@ fn boundary(text: &str, s: usize, e: usize) -> bool {
     let before = text[..s].chars().next_back();
     let after = text[e..].chars().next();
     before.is_none_or(|c| !c.is_alphanumeric()) && after.is_none_or(|c| !c.is_alphanumeric())
-}
-
-/// True when `before` ends with the word(s) `cue`, case-insensitively, at a word boundary.
-pub fn ends_with_word(before: &str, cue: &str) -> bool {
-    let b = before.trim_end().to_lowercase();
-    let cue = cue.to_lowercase();
-    b.ends_with(&cue)
-        && b[..b.len() - cue.len()]
-            .chars()
-            .next_back()
-            .is_none_or(|c| !c.is_alphanumeric())
 }
 
 /// Parses the gazetteer TSV format of `data/gazetteer/cities.tsv` (see its README): `name`, country,

@@ -2,7 +2,7 @@
 
 pub use crate::error::NluError;
 use crate::recognizer::{RecognizeContext, Recognizer};
-use crate::text::{char_offset, normalize_utterance, words};
+use crate::text::{char_offset, ends_with_word, normalize_utterance, words};
 use colloquy_core::{Entity, IntentMatch, Understanding};
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use std::collections::{HashMap, HashSet};
@@ -205,17 +205,6 @@ fn entity(
         raw: text[start..end].to_owned(),
         span: (char_offset(text, start), char_offset(text, end)),
     }
-}
-
-/// True when `before` ends with the word(s) `cue`, case-insensitively, at a word boundary.
-fn ends_with_word(before: &str, cue: &str) -> bool {
-    let b = before.trim_end().to_lowercase();
-    let cue = cue.to_lowercase();
-    b.ends_with(&cue)
-        && b[..b.len() - cue.len()]
-            .chars()
-            .next_back()
-            .is_none_or(|c| !c.is_alphanumeric())
 }
 
 fn compile_list(spec: &ListEntitySpec) -> Result<ListEntity, NluError> {

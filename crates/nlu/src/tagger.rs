@@ -11,7 +11,7 @@
 
 use crate::annotate::SpanLabel;
 use crate::lexicon::SlotLexicon;
-use crate::places::PlaceNames;
+use crate::places::{PlaceMatch, PlaceNames};
 use crate::text::{KeyMap, Token, fnv};
 use crf::CrfConfig;
 use serde::{Deserialize, Serialize};
@@ -67,6 +67,15 @@ pub struct Tagger {
 pub struct Prepared {
     /// Per token, per tag.
     emit: Vec<Vec<f32>>,
+    /// The built-in place names in the sentence (also the classifier's `place:` features).
+    places: Vec<PlaceMatch>,
+}
+
+impl Prepared {
+    /// The built-in place names found in the sentence.
+    pub fn places(&self) -> &[PlaceMatch] {
+        &self.places
+    }
 }
 
 /// A span the tagger found: byte offsets and its label (`entity` or `entity:role`).
@@ -191,8 +200,8 @@ fn lexicon_marks(
 
 /// Place-hint features per token ([`crate::places`]): for every built-in place name covering it,
 /// `place|kind|B` or `place|kind|I`. Appended to `marks`.
-fn place_marks(text: &str, tokens: &[Token], marks: &mut [Vec<u64>]) {
-    for m in PlaceNames::builtin().find(text, tokens) {
+fn place_marks(places: &[PlaceMatch], marks: &mut [Vec<u64>]) {
+    for m in places {
         let k = m.kind.as_str().as_bytes();
         marks[m.start].push(fnv(&[b"placeB", k]));
         for t in &mut marks[m.start + 1..m.end] {
@@ -223,7 +232,7 @@ fn sentence_features(
     for (t, labels) in marks.iter_mut().zip(m.word_labels.marks(tokens, own)) {
         t.extend(labels.iter().map(|l| fnv(&[b"wordOf", &l.to_le_bytes()])));
     }
-    place_marks(text, tokens, &mut marks);
+    place_marks(&PlaceNames::builtin().find(text, tokens), &mut marks);
     marks
         .into_iter()
         .enumerate()
@@ -473,15 +482,19 @@ impl Tagger {
     /// The part of tagging a sentence that does not depend on the intent, to tag it for several
     /// intents ([`Tagger::tag_prepared`]) at the cost of one.
     pub fn prepare(&self, text: &str, tokens: &[Token]) -> Prepared {
+        let places = PlaceNames::builtin().find(text, tokens);
         if self.labels.is_empty() || tokens.is_empty() {
-            return Prepared::default();
+            return Prepared {
+                emit: Vec::new(),
+                places,
+            };
         }
         let tags = 1 + 2 * self.labels.len();
         let mut marks = lexicon_marks(tokens, &self.lexicon, &[]);
         for (t, labels) in marks.iter_mut().zip(self.word_labels.marks(tokens, None)) {
             t.extend(labels.iter().map(|l| fnv(&[b"wordOf", &l.to_le_bytes()])));
         }
-        place_marks(text, tokens, &mut marks);
+        place_marks(&places, &mut marks);
         let emit = marks
             .into_iter()
             .enumerate()
@@ -492,7 +505,7 @@ impl Tagger {
                 e
             })
             .collect();
-        Prepared { emit }
+        Prepared { emit, places }
     }
 
     /// [`Tagger::tag`] for a sentence already [`prepared`](Tagger::prepare) from the same tokens.
@@ -586,7 +599,7 @@ mod tests {
         let marks = |text: &str| {
             let t = tokens(text);
             let mut m = vec![Vec::new(); t.len()];
-            place_marks(text, &t, &mut m);
+            place_marks(&PlaceNames::builtin().find(text, &t), &mut m);
             m
         };
         let m = marks("weather in France");

@@ -121,6 +121,17 @@ pub fn fnv(parts: &[&[u8]]) -> u64 {
     h
 }
 
+/// True when `before` ends with the word(s) `cue`, case-insensitively, at a word boundary.
+pub fn ends_with_word(before: &str, cue: &str) -> bool {
+    let b = before.trim_end().to_lowercase();
+    let cue = cue.to_lowercase();
+    b.ends_with(&cue)
+        && b[..b.len() - cue.len()]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !c.is_alphanumeric())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

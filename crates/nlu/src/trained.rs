@@ -16,7 +16,7 @@ use crate::error::NluError;
 use crate::features::{Featurizer, Sparse};
 use crate::gazetteer::Gazetteer;
 use crate::pattern::{MAX_RECOGNIZED_BYTES, PatternRecognizer};
-use crate::places::{PlaceKind, PlaceNames};
+use crate::places::{PlaceKind, PlaceMatch, PlaceNames};
 use crate::recognizer::{RecognizeContext, Recognizer};
 use crate::slot_context;
 use crate::softmax::{Softmax, SoftmaxConfig};
@@ -170,9 +170,13 @@ impl TrainedModel {
                     .map(Cow::Borrowed)
                     .collect();
                 extras.extend(
-                    place_kinds(&s.text, &s.tokens, &m)
-                        .into_iter()
-                        .map(Cow::Borrowed),
+                    place_kinds(
+                        &PlaceNames::builtin().find(&s.text, &s.tokens),
+                        &s.tokens,
+                        &m,
+                    )
+                    .into_iter()
+                    .map(Cow::Borrowed),
                 );
                 let open: Vec<(usize, usize)> = s
                     .spans
@@ -251,14 +255,13 @@ impl TrainedModel {
     /// Ranked intents (out-of-scope mass removed, at most [`RANKING_LENGTH`]), best first, for a message: its tokens with declared
     /// entities masked (`masked`) and as typed (`toks`, where known slot values are looked up).
     pub fn intents(&self, text: &str, masked: &[Token], toks: &[Token]) -> Vec<IntentMatch> {
-        self.intents_prepared(&self.tagger.prepare(text, toks), text, masked, toks)
+        self.intents_prepared(&self.tagger.prepare(text, toks), masked, toks)
     }
 
     /// [`TrainedModel::intents`] with the tagger's intent-independent work done (`prepared` from `toks`).
     fn intents_prepared(
         &self,
         prepared: &Prepared,
-        text: &str,
         masked: &[Token],
         toks: &[Token],
     ) -> Vec<IntentMatch> {
@@ -274,7 +277,7 @@ impl TrainedModel {
             .map(Cow::Borrowed)
             .collect();
         extras.extend(
-            place_kinds(text, toks, masked)
+            place_kinds(prepared.places(), toks, masked)
                 .into_iter()
                 .map(Cow::Borrowed),
         );
@@ -379,10 +382,9 @@ fn compile_gazetteers(spec: &NluSpec) -> Vec<Gazetteer> {
 /// Sentence features for the place names the sentence mentions (`place:country`, …; built-in list,
 /// [`PlaceNames`]): "where is Belgium located" is about a country even when no example named Belgium.
 /// A name inside an entity the bot declares (masked in `masked` as `<city>`) is left to that entity.
-fn place_kinds(text: &str, toks: &[Token], masked: &[Token]) -> Vec<&'static str> {
-    PlaceNames::builtin()
-        .find(text, toks)
-        .into_iter()
+fn place_kinds(places: &[PlaceMatch], toks: &[Token], masked: &[Token]) -> Vec<&'static str> {
+    places
+        .iter()
         .filter(|m| {
             let (start, end) = (toks[m.start].start, toks[m.end - 1].end);
             !masked
@@ -597,7 +599,7 @@ impl Recognizer for TrainedRecognizer {
         let mut intents = self.rules.intents(text);
         let prepared = self.model.tagger.prepare(text, &toks);
         let masked = mask(text, &toks, &spans);
-        for m in self.model.intents_prepared(&prepared, text, &masked, &toks) {
+        for m in self.model.intents_prepared(&prepared, &masked, &toks) {
             match intents.iter_mut().find(|i| i.name == m.name) {
                 Some(i) => i.confidence = i.confidence.max(m.confidence),
                 None => intents.push(m),
@@ -674,18 +676,20 @@ mod tests {
         let text = "fly from Paris to France";
         let toks = tokens(text);
         assert_eq!(
-            place_kinds(text, &toks, &toks),
+            place_kinds(&PlaceNames::builtin().find(text, &toks), &toks, &toks),
             vec!["place:city", "place:country"]
         );
         // "Paris" is a declared `city` entity: masked as `<city>`, it is left to that entity.
         let masked = mask(text, &toks, &[(9, 14, "city".to_owned())]);
         assert_eq!(masked[2].norm, "<city>");
-        assert_eq!(place_kinds(text, &toks, &masked), vec!["place:country"]);
+        let places = PlaceNames::builtin().find(text, &toks);
+        assert_eq!(place_kinds(&places, &toks, &masked), vec!["place:country"]);
         // A place name that is the second word of a declared value ("Real Madrid") is left to it too.
         let text = "when does Real Madrid play";
         let toks = tokens(text);
         let masked = mask(text, &toks, &[(10, 21, "team".to_owned())]);
         assert_eq!((masked[2].norm.as_str(), masked[2].end), ("<team>", 21));
-        assert!(place_kinds(text, &toks, &masked).is_empty());
+        let places = PlaceNames::builtin().find(text, &toks);
+        assert!(place_kinds(&places, &toks, &masked).is_empty());
     }
 }
